@@ -1,0 +1,67 @@
+"""Staff users, their role and the teams they belong to."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Team(models.Model):
+    """A team (dienst) of the town that handles dossiers, e.g. "Omgeving"."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField("naam", max_length=120)
+    email = models.EmailField("e-mailadres", blank=True, default="")
+    auto_assign = models.CharField(
+        "automatisch toewijzen",
+        max_length=16,
+        choices=[("", "Nee"), ("round_robin", "Beurtrol"), ("least_loaded", "Minst belast")],
+        blank=True,
+        default="",
+    )
+
+    class Meta:
+        verbose_name = "team"
+        verbose_name_plural = "teams"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", "Onthaal"
+    HANDLER = "handler", "Dossierbehandelaar"
+    TEAM_LEAD = "team_lead", "Teamverantwoordelijke"
+    ARCHIVIST = "archivist", "Archivaris"
+    ADMINISTRATOR = "administrator", "Beheerder"
+    SYSTEM = "system", "Koppeling (systeem)"
+
+
+class User(AbstractUser):
+    """A member of staff (or a system account used through the API)."""
+
+    role = models.CharField("rol", max_length=20, choices=Role.choices, default=Role.HANDLER)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True, verbose_name="teams")
+    is_absent = models.BooleanField(
+        "afwezig", default=False, help_text="Krijgt geen dossiers automatisch toegewezen."
+    )
+
+    class Meta:
+        verbose_name = "medewerker"
+        verbose_name_plural = "medewerkers"
+
+    @property
+    def sees_all_teams(self) -> bool:
+        return self.role in (Role.FRONT_DESK, Role.ADMINISTRATOR, Role.SYSTEM, Role.ARCHIVIST)
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept briefly to throttle guessing (no password is stored)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,196 @@
+"""The catalog: dossier types with their statuses, deadlines, results and retention.
+
+The catalog configures, the code obeys: deadlines, statuses and retention are read from
+here, never decided in ``if`` statements.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from midoffice.accounts.models import Team
+
+
+class DayUnit(models.TextChoices):
+    WORKING = "working", "werkdagen"
+    CALENDAR = "calendar", "kalenderdagen"
+
+
+class Phase(models.TextChoices):
+    """What a status means to the workflow; the allowed moves are in dossiers/workflow.py."""
+
+    NEW = "new", "Nieuw"
+    IN_PROGRESS = "in_progress", "In behandeling"
+    WAITING = "waiting", "Wacht op burger (termijn opgeschort)"
+    ANSWERED = "answered", "Beantwoord"
+    CLOSED = "closed", "Afgesloten"
+
+
+class RetentionRule(models.Model):
+    """How long a closed dossier is kept, and what happens then (selectielijst)."""
+
+    class Action(models.TextChoices):
+        KEEP = "keep", "Bewaren (overbrengen naar e-depot)"
+        DESTROY = "destroy", "Vernietigen"
+
+    class Trigger(models.TextChoices):
+        CLOSED = "closed", "Afsluiten van het dossier"
+        RESULT = "result", "Datum van het resultaat"
+        RECEIVED = "received", "Ontvangst van de vraag"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField("naam", max_length=200)
+    action = models.CharField("archiefactie", max_length=10, choices=Action.choices)
+    period_years = models.PositiveSmallIntegerField(
+        "bewaartermijn (jaar)", validators=[MaxValueValidator(200)]
+    )
+    trigger = models.CharField(
+        "start van de termijn", max_length=10, choices=Trigger.choices, default=Trigger.CLOSED
+    )
+
+    class Meta:
+        verbose_name = "bewaarregel"
+        verbose_name_plural = "bewaarregels"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.period_years} j, {self.get_action_display()})"
+
+
+class DossierType(models.Model):
+    """A kind of citizen question with its team, deadlines and workflow."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField("naam", max_length=200)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="dossier_types")
+    description = models.TextField("omschrijving", blank=True, default="")
+    example_texts = models.TextField(
+        "voorbeeldteksten",
+        blank=True,
+        default="",
+        help_text="Eén voorbeeldvraag per regel; de routering leert hiervan.",
+    )
+    processing_days = models.PositiveIntegerField(
+        "wettelijke behandeltermijn", validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    service_norm_days = models.PositiveIntegerField(
+        "servicenorm",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text="Interne streeftermijn, korter dan de wettelijke.",
+    )
+    day_unit = models.CharField(
+        "telwijze", max_length=10, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
+    warn_fraction = models.DecimalField(
+        "waarschuwen vanaf (deel van de termijn)",
+        max_digits=3,
+        decimal_places=2,
+        default=0.8,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    warn_days_left = models.PositiveIntegerField(
+        "waarschuwen bij nog … dagen", null=True, blank=True, validators=[MaxValueValidator(3650)]
+    )
+    suspension_allowed = models.BooleanField("opschorten toegestaan", default=True)
+    extension_allowed = models.BooleanField("verlengen toegestaan", default=False)
+    extension_days = models.PositiveIntegerField(
+        "verlenging (dagen)", default=0, validators=[MaxValueValidator(3650)]
+    )
+    retention_rule = models.ForeignKey(
+        RetentionRule,
+        on_delete=models.PROTECT,
+        related_name="dossier_types",
+        verbose_name="bewaarregel",
+    )
+    confidential = models.BooleanField(
+        "vertrouwelijk", default=False, help_text="Alleen zichtbaar voor het eigen team."
+    )
+    routing_threshold = models.DecimalField(
+        "drempel automatische routering",
+        max_digits=3,
+        decimal_places=2,
+        default=0.8,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    is_active = models.BooleanField("actief", default=True)
+
+    class Meta:
+        verbose_name = "dossiertype"
+        verbose_name_plural = "dossiertypes"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def initial_status(self) -> StatusType:
+        status = self.status_types.order_by("order").first()
+        if status is None:
+            raise StatusType.DoesNotExist(f"dossier type {self.code} has no statuses")
+        return status
+
+
+class StatusType(models.Model):
+    """One step of a dossier type's workflow, in order."""
+
+    dossier_type = models.ForeignKey(
+        DossierType, on_delete=models.CASCADE, related_name="status_types"
+    )
+    order = models.PositiveSmallIntegerField("volgorde", validators=[MaxValueValidator(999)])
+    code = models.SlugField(max_length=40)
+    name = models.CharField("naam", max_length=120)
+    phase = models.CharField("fase", max_length=16, choices=Phase.choices)
+    citizen_text = models.CharField("tekst voor de burger", max_length=300, blank=True, default="")
+    notify_citizen = models.BooleanField("burger informeren", default=True)
+    action_needed = models.BooleanField(
+        "actie nodig van de burger", default=False, help_text="DOSIS: de bal ligt bij de burger."
+    )
+    dosis_code = models.CharField("DOSIS-statuscode", max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = "status"
+        verbose_name_plural = "statussen"
+        ordering = ["dossier_type", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier_type", "code"], name="status_code_per_type"),
+            models.UniqueConstraint(fields=["dossier_type", "order"], name="status_order_per_type"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResultType(models.Model):
+    """How a dossier can end (e.g. "informatie verstrekt", "vergunning geweigerd")."""
+
+    dossier_type = models.ForeignKey(
+        DossierType, on_delete=models.CASCADE, related_name="result_types"
+    )
+    code = models.SlugField(max_length=40)
+    name = models.CharField("naam", max_length=120)
+
+    class Meta:
+        verbose_name = "resultaat"
+        verbose_name_plural = "resultaten"
+        constraints = [
+            models.UniqueConstraint(fields=["dossier_type", "code"], name="result_code_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosingDay(models.Model):
+    """A day the town hall is closed (besides Belgian public holidays)."""
+
+    date = models.DateField("datum", unique=True)
+    reason = models.CharField("reden", max_length=120)
+
+    class Meta:
+        verbose_name = "sluitingsdag"
+        verbose_name_plural = "sluitingsdagen"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d-%m-%Y} {self.reason}"

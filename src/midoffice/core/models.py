@@ -1,0 +1,45 @@
+"""Core models: the transactional outbox for everything that leaves Midoffice."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """A message to an external system, written in the same transaction as its cause.
+
+    The delivery task claims it with a lease, calls the topic's handler outside any
+    transaction and records the outcome. Handlers receive the ``idempotency_key`` so the
+    far side can refuse a repeat when a worker died between "sent" and "recorded".
+    Messages with the same ``ordering_key`` go out one at a time, oldest first.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Wacht"
+        SENDING = "sending", "Wordt verstuurd"
+        SENT = "sent", "Verstuurd"
+        FAILED = "failed", "Mislukt"
+
+    topic = models.CharField(max_length=64)
+    ordering_key = models.CharField(max_length=128, blank=True, default="")
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "uitgaand bericht (outbox)"
+        verbose_name_plural = "uitgaande berichten (outbox)"
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["ordering_key", "id"], name="outbox_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk} ({self.state})"

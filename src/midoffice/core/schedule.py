@@ -1,0 +1,33 @@
+"""Periodic jobs. The scheduler only enqueues tasks; workers do the work.
+
+Each app adds its jobs to ``PERIODIC_JOBS`` (the import path of a task and a cron
+expression). ``midoffice scheduler`` runs APScheduler with them. Running two schedulers
+would enqueue twice; every periodic task is a set-based sweep, so that is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str  # dotted path to a django-tasks Task
+    cron: str  # five-field crontab: minute hour day month day_of_week
+    description: str
+
+
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="outbox-sweep",
+        task="midoffice.core.tasks.outbox_sweep_task",
+        cron="* * * * *",
+        description="Re-send what is due in the outbox (after an outage or a crash).",
+    ),
+]
+
+
+def register(job: PeriodicJob) -> None:
+    if all(existing.name != job.name for existing in PERIODIC_JOBS):
+        PERIODIC_JOBS.append(job)

@@ -1,0 +1,275 @@
+"""Dossiers, their parties, status history, timeline events and contact moments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from midoffice.accounts.models import Team
+from midoffice.catalog.models import DossierType, Phase, ResultType, StatusType
+from midoffice.parties.models import Party
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AppendOnlyModel(models.Model):
+    """History rows are written once: never updated, never deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+class ReferenceCounter(models.Model):
+    """The last dossier number handed out per year (locked row; gaps are tolerated)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IntakeChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PORTAL = "portal", "Portaal"
+    PHONE = "phone", "Telefoon"
+    COUNTER = "counter", "Loket"
+    LETTER = "letter", "Brief"
+    APPOINTMENT = "appointment", "Afspraak"
+    API = "api", "Koppeling"
+
+
+class Dossier(models.Model):
+    reference = models.CharField("dossiernummer", max_length=11, unique=True)
+    dossier_type = models.ForeignKey(DossierType, on_delete=models.PROTECT, verbose_name="type")
+    subject = models.CharField("onderwerp", max_length=300)
+    description = models.TextField("omschrijving", blank=True, default="")
+    status = models.ForeignKey(StatusType, on_delete=models.PROTECT, verbose_name="status")
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.NEW)
+    is_open = models.BooleanField(default=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, verbose_name="team")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+        verbose_name="behandelaar",
+    )
+    confidential = models.BooleanField("vertrouwelijk", default=False)
+    channel = models.CharField(
+        "kanaal", max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.EMAIL
+    )
+    requester = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="aanvrager",
+    )
+    location_street = models.CharField("straat", max_length=200, blank=True, default="")
+    location_number = models.CharField("huisnummer", max_length=20, blank=True, default="")
+    location_postcode = models.CharField("postcode", max_length=10, blank=True, default="")
+    location_municipality = models.CharField("gemeente", max_length=120, blank=True, default="")
+    capakey = models.CharField("perceel (CaPaKey)", max_length=20, blank=True, default="")
+    received_at = models.DateTimeField("ontvangen")
+    opened_at = models.DateTimeField("geopend", auto_now_add=True)
+    closed_at = models.DateTimeField("afgesloten", null=True, blank=True)
+    deadline = models.DateField("uiterste datum", null=True, blank=True)
+    deadline_base = models.DateField("oorspronkelijke uiterste datum", null=True, blank=True)
+    suspended_since = models.DateField("opgeschort sinds", null=True, blank=True)
+    extended = models.BooleanField("verlengd", default=False)
+    warning_level = models.PositiveSmallIntegerField(
+        default=0, help_text="0: geen, 1: waarschuwing verstuurd, 2: over tijd gemeld."
+    )
+    result = models.ForeignKey(
+        ResultType, on_delete=models.PROTECT, null=True, blank=True, verbose_name="resultaat"
+    )
+
+    class Meta:
+        verbose_name = "dossier"
+        verbose_name_plural = "dossiers"
+        indexes = [
+            # The team queue: open dossiers of a team by deadline, keyset-paged.
+            models.Index(
+                fields=["team", "deadline", "id"],
+                name="dossier_team_queue_idx",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["assignee", "deadline", "id"],
+                name="dossier_my_work_idx",
+                condition=Q(is_open=True),
+            ),
+            # The deadline scan reads open dossiers by deadline only.
+            models.Index(
+                fields=["deadline"], name="dossier_open_deadline_idx", condition=Q(is_open=True)
+            ),
+            models.Index(fields=["requester"], name="dossier_requester_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+
+class DossierParty(models.Model):
+    class Role(models.TextChoices):
+        REQUESTER = "requester", "Aanvrager"
+        CO_REQUESTER = "co_requester", "Mede-aanvrager"
+        ARCHITECT = "architect", "Architect"
+        REPRESENTATIVE = "representative", "Vertegenwoordiger"
+        NOTARY = "notary", "Notaris"
+        OTHER = "other", "Andere"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="parties")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="dossier_roles")
+    role = models.CharField("rol", max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "party", "role"], name="dossier_party_role_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} als {self.role}"
+
+
+class StatusChange(AppendOnlyModel):
+    """The append-only status history of a dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="status_history")
+    from_status = models.ForeignKey(
+        StatusType, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    to_status = models.ForeignKey(StatusType, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.from_status_id} → {self.to_status_id}"
+
+
+class EventKind(models.TextChoices):
+    OPENED = "dossier.opened", "Dossier geopend"
+    STATUS_CHANGED = "dossier.status_changed", "Status gewijzigd"
+    ASSIGNED = "dossier.assigned", "Toegewezen"
+    UNASSIGNED = "dossier.unassigned", "Toewijzing ingetrokken"
+    NOTE_ADDED = "dossier.note_added", "Notitie"
+    INTERACTION = "dossier.interaction", "Contactmoment"
+    SUSPENDED = "dossier.suspended", "Termijn opgeschort"
+    RESUMED = "dossier.resumed", "Termijn hervat"
+    EXTENDED = "dossier.extended", "Termijn verlengd"
+    LINK_ADDED = "dossier.link_added", "Koppeling toegevoegd"
+    DEADLINE_WARNING = "dossier.deadline_warning", "Termijnwaarschuwing"
+    DEADLINE_OVERDUE = "dossier.deadline_overdue", "Termijn overschreden"
+    CLOSED = "dossier.closed", "Afgesloten"
+    MESSAGE_RECEIVED = "message.received", "Bericht ontvangen"
+    MESSAGE_SENT = "message.sent", "Bericht verstuurd"
+    MESSAGE_BOUNCED = "message.bounced", "Bericht niet afgeleverd"
+    VIEWED = "dossier.viewed", "Ingekeken"
+
+
+class Event(AppendOnlyModel):
+    """One typed, append-only event: the timeline, the audit trail and the BI feed."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=120, blank=True, default="")
+    public = models.BooleanField(default=False, help_text="Zichtbaar voor de burger.")
+    summary = models.CharField(max_length=300, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.summary}"
+
+
+class Interaction(models.Model):
+    """A contact moment: a call, a visit, a mail, a portal message, an appointment."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Telefoon"
+        COUNTER = "counter", "Loket"
+        PORTAL = "portal", "Portaal"
+        LETTER = "letter", "Brief"
+        APPOINTMENT = "appointment", "Afspraak"
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inkomend"
+        OUTBOUND = "out", "Uitgaand"
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, null=True, related_name="interactions"
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, related_name="interactions"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    summary = models.TextField()
+    message_ref = models.CharField(max_length=120, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.direction} {self.at:%Y-%m-%d}"
+
+
+class Suspension(models.Model):
+    """A period during which the deadline does not run (waiting for the citizen)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="suspensions")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.start} – {self.end or '…'}"
+
+
+class ExternalLink(models.Model):
+    """A link to the dossier's record in a specialist system (maatsysteem)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="external_links")
+    system = models.CharField("systeem", max_length=80)
+    external_id = models.CharField("kenmerk", max_length=120)
+    url = models.URLField("adres", blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.external_id}"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PartiesConfig(AppConfig):
+    name = "midoffice.parties"
+    label = "parties"
+    verbose_name = "Contacten"

@@ -1,0 +1,284 @@
+"""Django settings for Midoffice, read from the environment (see docs/config.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from midoffice.envconfig import env
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+# pytest-django imports these settings before any conftest can set variables, so the
+# test run is recognised here; it only relaxes the secret-key requirement.
+TESTING = "pytest" in sys.modules
+
+DATA_DIR = Path(
+    env(
+        "MIDOFFICE_DATA_DIR",
+        str(BASE_DIR / "var"),
+        "Folder for the embedded SQLite database, stored files and caught mail.",
+    )
+)
+
+DEBUG = env(
+    "MIDOFFICE_DEBUG", False, "Development mode: detailed error pages. Never in production."
+)
+SECRET_KEY = env(
+    "MIDOFFICE_SECRET_KEY",
+    "",
+    "Secret used to sign sessions and links. Required unless MIDOFFICE_DEBUG is true.",
+    group="Security",
+)
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "MIDOFFICE_SECRET_KEY is not set. Set it to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set MIDOFFICE_DEBUG=true for a development machine."
+        )
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env(
+    "MIDOFFICE_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost"],
+    "Host names this server answers to.",
+    group="Security",
+)
+CSRF_TRUSTED_ORIGINS = env(
+    "MIDOFFICE_CSRF_TRUSTED_ORIGINS",
+    [],
+    "Origins (scheme://host) trusted for form posts behind a proxy.",
+    group="Security",
+)
+SECURE_COOKIES = (
+    env(
+        "MIDOFFICE_SECURE_COOKIES",
+        True,
+        "Send session and CSRF cookies over HTTPS only (always off when MIDOFFICE_DEBUG is true).",
+        group="Security",
+    )
+    and not DEBUG
+)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env(
+    "MIDOFFICE_BEHIND_TLS_PROXY", False, "Trust X-Forwarded-Proto from the proxy.", group="Security"
+):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+PUBLIC_URL = env(
+    "MIDOFFICE_PUBLIC_URL",
+    "http://127.0.0.1:8000",
+    "The address citizens use to reach the portal; used in links in mail.",
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "django_htmx",
+    "midoffice.core",
+    "midoffice.accounts",
+    "midoffice.catalog",
+    "midoffice.parties",
+    "midoffice.dossiers",
+    "midoffice.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "midoffice.core.middleware.RequestIdMiddleware",
+    "midoffice.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "midoffice.urls"
+WSGI_APPLICATION = "midoffice.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env(
+    "DATABASE_URL",
+    "",
+    "Database, e.g. postgres://user:pass@host:5432/midoffice. Empty: embedded SQLite in "
+    "MIDOFFICE_DATA_DIR.",
+    group="Database",
+)
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "midoffice.sqlite3"),
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers work beside the one writer; IMMEDIATE takes the write lock at
+        # BEGIN, so two writers queue on busy_timeout instead of failing mid-transaction.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-midoffice.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_FAILURE_LIMIT = env(
+    "MIDOFFICE_LOGIN_FAILURE_LIMIT",
+    5,
+    "Failed logins per user name and address within 15 minutes before sign-in is refused.",
+    group="Security",
+)
+
+LANGUAGE_CODE = "nl-be"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "src" / "midoffice" / "locale"]
+TIME_ZONE = env("MIDOFFICE_TIME_ZONE", "Europe/Brussels", "Time zone of the town.")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env(
+                "MIDOFFICE_FILES_DIR",
+                str(DATA_DIR / "files"),
+                "Where raw mails, attachments, letters and packages are stored.",
+                group="Storage",
+            )
+        },
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+TASKS = {
+    "default": {
+        "BACKEND": env(
+            "MIDOFFICE_TASK_BACKEND",
+            "django_tasks_db.DatabaseBackend",
+            "Task backend. The database backend keeps tasks in the same transaction as data.",
+            group="Background work",
+        ),
+        "QUEUES": ["default", "intake", "outbox"],
+    }
+}
+
+EMAIL_HOST = env(
+    "EMAIL_HOST",
+    "",
+    "Outgoing mail server. Empty: mail is caught in MIDOFFICE_DATA_DIR/mail-out and shown in "
+    "the staff UI.",
+    group="Mail",
+)
+EMAIL_PORT = env("EMAIL_PORT", 587, "Outgoing mail server port.", group="Mail")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "User name on the mail server.", group="Mail")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "Password on the mail server.", group="Mail")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, "Use STARTTLS to the mail server.", group="Mail")
+EMAIL_USE_SSL = env("EMAIL_USE_SSL", False, "Use implicit TLS to the mail server.", group="Mail")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env(
+    "MIDOFFICE_FROM_EMAIL",
+    "Gemeente Leemdonk <onthaal@leemdonk.example>",
+    "Sender of the mail Midoffice sends.",
+    group="Mail",
+)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail-out")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "midoffice.core.api.DefaultCursorPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "midoffice.core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Midoffice API",
+    "DESCRIPTION": "Dossiers, catalog and parties of the Midoffice mid-office.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from our own static files: no CDN, so the docs work offline and under CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PartyKindEnum": "midoffice.parties.models.Party.Kind",
+        "ContactPointKindEnum": "midoffice.parties.models.ContactPoint.Kind",
+    },
+}
+
+LOG_LEVEL = env("MIDOFFICE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR).")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "midoffice.core.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

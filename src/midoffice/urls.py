@@ -1,0 +1,29 @@
+"""URL map: staff web UI, admin, REST API with its OpenAPI document, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from midoffice.catalog.api import DossierTypeViewSet
+from midoffice.core import views as core_views
+from midoffice.dossiers.api import DossierViewSet
+from midoffice.parties.api import PartyViewSet
+
+router = DefaultRouter()
+router.register("dossiers", DossierViewSet, basename="dossier")
+router.register("catalog/dossier-types", DossierTypeViewSet, basename="dossier-type")
+router.register("parties", PartyViewSet, basename="party")
+
+admin.site.site_header = "Midoffice – beheer"
+admin.site.site_title = "Midoffice"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("midoffice.web.urls")),
+]

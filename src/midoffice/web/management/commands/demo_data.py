@@ -1,0 +1,17 @@
+"""``midoffice demo_data``: load the demo town (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from midoffice.web.demo import load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Load the demo data of the fictional town of Leemdonk. Running it twice adds nothing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        added = load_demo_data()
+        self.stdout.write("demo data: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
