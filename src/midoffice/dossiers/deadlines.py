@@ -193,7 +193,7 @@ def add_days(start: date, days: int, unit: DayUnit, calendar: TownCalendar) -> d
         raise ValueError("a period cannot have a negative number of days")
     if days == 0:
         return calendar.next_working_day(start)
-    if unit is DayUnit.CALENDAR:
+    if unit == DayUnit.CALENDAR:
         return calendar.next_working_day(start + timedelta(days=days))
     return _nth_working_day_after(start, days, calendar)
 
@@ -213,7 +213,7 @@ def _unit_days_in(start: date, end: date, unit: DayUnit, calendar: TownCalendar)
     """Counting days of ``unit`` in the half-open range ``[start, end)`` (0 if empty)."""
     if end <= start:
         return 0
-    if unit is DayUnit.CALENDAR:
+    if unit == DayUnit.CALENDAR:
         return (end - start).days
     return working_days_between(start - _ONE_DAY, end - _ONE_DAY, calendar)
 
@@ -286,7 +286,7 @@ def _period_end(received: date, total: int, unit: DayUnit, calendar: TownCalenda
     """The last counting day of a period of ``total`` counting days, before moving."""
     if total == 0:
         return received
-    if unit is DayUnit.CALENDAR:
+    if unit == DayUnit.CALENDAR:
         return received + timedelta(days=total)
     return _nth_working_day_after(received, total, calendar)
 
@@ -342,7 +342,7 @@ def compute_deadline(
         return DeadlineResult(
             due=None, base_due=base_due, suspended_days=suspended, is_suspended=is_suspended
         )
-    due = calendar.next_working_day(end) if total == 0 or unit is DayUnit.CALENDAR else end
+    due = calendar.next_working_day(end) if total == 0 or unit == DayUnit.CALENDAR else end
     return DeadlineResult(
         due=due, base_due=base_due, suspended_days=suspended, is_suspended=is_suspended
     )
@@ -404,7 +404,7 @@ def deadline_state(
         raise ValueError("total_days cannot be negative")
     if due is None:
         return DeadlineState(DeadlineStatus.SUSPENDED, None, None)
-    if unit is DayUnit.CALENDAR:
+    if unit == DayUnit.CALENDAR:
         days_left = (due - today).days
     else:
         days_left = working_days_between(today, due, calendar)
