@@ -93,6 +93,12 @@ class Dossier(models.Model):
     deadline_base = models.DateField("oorspronkelijke uiterste datum", null=True, blank=True)
     suspended_since = models.DateField("opgeschort sinds", null=True, blank=True)
     extended = models.BooleanField("verlengd", default=False)
+    warn_on = models.DateField(
+        "waarschuwen vanaf",
+        null=True,
+        blank=True,
+        help_text="Eerste dag waarop de termijn als 'in gevaar' geldt (berekend met de termijn).",
+    )
     warning_level = models.PositiveSmallIntegerField(
         default=0, help_text="0: geen, 1: waarschuwing verstuurd, 2: over tijd gemeld."
     )
@@ -120,6 +126,10 @@ class Dossier(models.Model):
                 fields=["deadline"], name="dossier_open_deadline_idx", condition=Q(is_open=True)
             ),
             models.Index(fields=["requester"], name="dossier_requester_idx"),
+            # The warning scan: open dossiers whose warning day has come.
+            models.Index(
+                fields=["warn_on"], name="dossier_open_warn_on_idx", condition=Q(is_open=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +198,8 @@ class EventKind(models.TextChoices):
     MESSAGE_RECEIVED = "message.received", "Bericht ontvangen"
     MESSAGE_SENT = "message.sent", "Bericht verstuurd"
     MESSAGE_BOUNCED = "message.bounced", "Bericht niet afgeleverd"
+    MESSAGE_DELIVERED = "message.delivered", "Bericht afgeleverd"
+    LETTER_CHANGED = "letter.changed", "Uitgaande brief"
     VIEWED = "dossier.viewed", "Ingekeken"
 
 
@@ -273,3 +285,72 @@ class ExternalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.external_id}"
+
+
+class Notification(models.Model):
+    """An in-app message for one member of staff (deadline warnings for now)."""
+
+    class Kind(models.TextChoices):
+        DEADLINE_WARNING = "deadline_warning", "Termijn loopt af"
+        DEADLINE_OVERDUE = "deadline_overdue", "Termijn overschreden"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    mailed = models.BooleanField(default=False, help_text="Opgenomen in de dagelijkse e-mail.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["user"], name="notification_unmailed_idx", condition=Q(mailed=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.dossier_id} → {self.user_id}"
+
+
+class PartyView(AppendOnlyModel):
+    """Audit: a member of staff opened a contact's page (reads of personal data)."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["party", "at"], name="partyview_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} bekeek {self.party_id}"
+
+
+class SearchDocument(models.Model):
+    """The searchable text of one dossier or one contact (front-desk search).
+
+    The key encodes what it is: ``2·dossier_id`` for a dossier, ``2·party_id + 1`` for a
+    contact, so the SQLite FTS5 table (same rowid) needs no extra columns. On PostgreSQL
+    a GIN index on ``to_tsvector('dutch', body)`` serves the search. Written only by
+    ``dossiers.search`` when a service changes what is searchable (no signals).
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    party = models.OneToOneField(
+        Party, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+
+    def __str__(self) -> str:
+        return f"search {self.id}"

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from midoffice.accounts.models import Role, User
-from midoffice.catalog.models import ClosingDay
-from midoffice.core.errors import NotFound
-from midoffice.dossiers.deadlines import TownCalendar
-from midoffice.dossiers.models import Dossier
+from midoffice.catalog.models import ClosingDay, DayUnit, Phase
+from midoffice.core.errors import NotFound, UserError
+from midoffice.dossiers.deadlines import TownCalendar, working_days_between
+from midoffice.dossiers.models import (
+    Dossier,
+    DossierParty,
+    Event,
+    EventKind,
+    Interaction,
+    Notification,
+)
+from midoffice.parties.models import Party
 
 
 def town_calendar() -> TownCalendar:
     """The town's calendar: Belgian public holidays plus its configured closing days."""
     return TownCalendar(closing_days=frozenset(ClosingDay.objects.values_list("date", flat=True)))
+
+
+def user_team_ids(user: User) -> list[int]:
+    """The ids of the user's teams, cached on the user object (one request asks often)."""
+    team_ids: list[int] | None = getattr(user, "_midoffice_team_ids", None)
+    if team_ids is None:
+        team_ids = list(user.teams.values_list("id", flat=True))
+        user._midoffice_team_ids = team_ids  # type: ignore[attr-defined]  # per-request cache
+    return team_ids
 
 
 def dossier_visible_q(user: User) -> Q:
@@ -27,7 +45,7 @@ def dossier_visible_q(user: User) -> Q:
     """
     if not user.is_active:
         return Q(pk__in=[])
-    team_ids = list(user.teams.values_list("id", flat=True))
+    team_ids = user_team_ids(user)
     own_team = Q(team_id__in=team_ids)
     if user.role == Role.SYSTEM or user.is_superuser:
         return Q()
@@ -82,3 +100,191 @@ def dossier_queue(
     if overdue_on is not None:
         qs = qs.filter(deadline__lt=overdue_on)
     return qs.order_by("deadline", "id")
+
+
+# --- The workbench: queues, deadline marks, timeline, contacts, notifications ------------
+
+PAGE_SIZE = 50
+QUEUE_PHASES = (Phase.NEW, Phase.IN_PROGRESS, Phase.WAITING, Phase.ANSWERED)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Filters of a queue page; all optional. ``assignee`` is a user id, or 0 for nobody."""
+
+    phase: str = ""
+    dossier_type_id: int | None = None
+    assignee: int | None = None
+    overdue: bool = False
+    at_risk: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Dossier]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def _cursor_encode(dossier: Dossier) -> str:
+    day = dossier.deadline.isoformat() if dossier.deadline else "-"
+    return f"{day}.{dossier.pk}"
+
+
+def _cursor_q(cursor: str) -> Q:
+    """The keyset condition "after this row" in the order (deadline NULLS LAST, id)."""
+    try:
+        day_text, id_text = cursor.split(".", 1)
+        last_id = int(id_text)
+        day = None if day_text == "-" else dt.date.fromisoformat(day_text)
+    except ValueError:
+        raise UserError("Deze pagina bestaat niet (meer). Begin opnieuw bovenaan.") from None
+    if day is None:
+        return Q(deadline__isnull=True, id__gt=last_id)
+    return Q(deadline__gt=day) | Q(deadline=day, id__gt=last_id) | Q(deadline__isnull=True)
+
+
+def dossier_queue_page(
+    *,
+    user: User,
+    today: dt.date,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    filters: QueueFilters | None = None,
+    cursor: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> QueuePage:
+    """One page of a queue (open dossiers by deadline, then id) with counts per state.
+
+    Keyset paging on (deadline, id) uses the partial indexes on (team|assignee, deadline,
+    id), so page 2,000 costs what page 1 costs. Two queries: the counts and the rows.
+    """
+    filters = filters or QueueFilters()
+    base = dossier_queue(user=user, team_id=team_id, assignee_id=assignee_id)
+    if filters.dossier_type_id is not None:
+        base = base.filter(dossier_type_id=filters.dossier_type_id)
+    if filters.assignee is not None:
+        base = (
+            base.filter(assignee__isnull=True)
+            if filters.assignee == 0
+            else base.filter(assignee_id=filters.assignee)
+        )
+    overdue_q = Q(deadline__lt=today)
+    at_risk_q = Q(warn_on__lte=today, deadline__gte=today)
+    if filters.overdue:
+        base = base.filter(overdue_q)
+    if filters.at_risk:
+        base = base.filter(at_risk_q)
+    aggregates: dict[str, Count] = {str(p): Count("id", filter=Q(phase=p)) for p in QUEUE_PHASES}
+    aggregates["overdue"] = Count("id", filter=overdue_q)
+    aggregates["at_risk"] = Count("id", filter=at_risk_q)
+    aggregates["all"] = Count("id")
+    counts = base.order_by().aggregate(**aggregates)
+    rows_qs = base
+    if filters.phase:
+        rows_qs = rows_qs.filter(phase=filters.phase)
+    if cursor:
+        rows_qs = rows_qs.filter(_cursor_q(cursor))
+    rows = list(
+        rows_qs.select_related("status", "dossier_type", "team", "assignee", "requester").order_by(
+            F("deadline").asc(nulls_last=True), "id"
+        )[: page_size + 1]
+    )
+    next_cursor = _cursor_encode(rows[page_size - 1]) if len(rows) > page_size else None
+    return QueuePage(rows=rows[:page_size], next_cursor=next_cursor, counts=counts)
+
+
+@dataclass(frozen=True)
+class DeadlineMark:
+    """How a dossier stands against its deadline, for display (never by colour alone)."""
+
+    state: str  # on_track | at_risk | overdue | suspended | closed | none
+    label: str
+    days_left: int | None
+
+
+def deadline_mark(dossier: Dossier, *, today: dt.date, calendar: TownCalendar) -> DeadlineMark:
+    if not dossier.is_open:
+        return DeadlineMark("closed", "afgesloten", None)
+    if dossier.deadline is None:
+        if dossier.suspended_since:
+            return DeadlineMark("suspended", "termijn opgeschort", None)
+        return DeadlineMark("none", "geen termijn", None)
+    unit = dossier.dossier_type.day_unit
+    if unit == DayUnit.WORKING:
+        left = working_days_between(today, dossier.deadline, calendar)
+        word = "werkdag" if abs(left) == 1 else "werkdagen"
+    else:
+        left = (dossier.deadline - today).days
+        word = "dag" if abs(left) == 1 else "dagen"
+    if today > dossier.deadline:
+        late = max(-left, 1) if left <= 0 else 1
+        if unit == DayUnit.WORKING:
+            word = "werkdag" if late == 1 else "werkdagen"
+        else:
+            word = "dag" if late == 1 else "dagen"
+        return DeadlineMark("overdue", f"Te laat: {late} {word} over tijd", left)
+    text = "vandaag" if left == 0 else f"nog {left} {word}"
+    if dossier.warn_on is not None and dossier.warn_on <= today:
+        return DeadlineMark("at_risk", f"In gevaar: {text}", left)
+    return DeadlineMark("on_track", text.capitalize(), left)
+
+
+def dossier_timeline(*, dossier: Dossier) -> QuerySet[Event]:
+    """Everything that happened to the dossier, oldest first; audit reads left out."""
+    return dossier.events.exclude(kind=EventKind.VIEWED).order_by("at", "id")
+
+
+def dossier_triage_queue(*, user: User, limit: int = 100) -> QuerySet[Dossier]:
+    """Open dossiers whose type is still to be decided (type code ``triage``)."""
+    return (
+        dossier_list_visible(user=user)
+        .filter(is_open=True, dossier_type__code=TRIAGE_TYPE_CODE)
+        .select_related("requester", "team", "dossier_type", "status")
+        .order_by("received_at", "id")[:limit]
+    )
+
+
+TRIAGE_TYPE_CODE = "triage"
+
+
+def party_get(*, party_id: int) -> Party:
+    """A contact by id (all staff may look up contacts; each look is audited by the view)."""
+    party = Party.objects.filter(pk=party_id).first()
+    if party is None:
+        raise NotFound("Contact niet gevonden.")
+    return party
+
+
+def party_dossiers(*, user: User, party: Party) -> QuerySet[Dossier]:
+    """The dossiers of a contact that ``user`` may see, newest first."""
+    in_role = DossierParty.objects.filter(party=party).values("dossier_id")
+    return (
+        dossier_list_visible(user=user)
+        .filter(Q(requester=party) | Q(pk__in=in_role))
+        .select_related("dossier_type", "status", "team")
+        .order_by("-received_at", "-id")
+    )
+
+
+def party_interactions(*, user: User, party: Party, limit: int = 100) -> QuerySet[Interaction]:
+    """The contact moments of a contact: without a dossier, or on a dossier user may see."""
+    visible = dossier_list_visible(user=user).values("pk")
+    return (
+        Interaction.objects.filter(party=party)
+        .filter(Q(dossier__isnull=True) | Q(dossier_id__in=visible))
+        .select_related("dossier", "actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_list(*, user: User, limit: int = 100) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("dossier")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 
-from midoffice.accounts.models import Team, User
+from midoffice.accounts.models import Role, Team, User
 from midoffice.catalog.models import DossierType, Phase, StatusType
 from midoffice.core import clock
 from midoffice.core.errors import Conflict, UserError
-from midoffice.dossiers import workflow
-from midoffice.dossiers.deadlines import DayUnit, compute_deadline
+from midoffice.dossiers import hooks, workflow
+from midoffice.dossiers.deadlines import DayUnit, TownCalendar, compute_deadline
 from midoffice.dossiers.deadlines import Suspension as SuspensionPeriod
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import (
     Dossier,
     DossierParty,
     EventKind,
+    ExternalLink,
     Interaction,
+    Notification,
+    PartyView,
     ReferenceCounter,
     StatusChange,
     Suspension,
 )
+from midoffice.dossiers.search import search_index_dossier, search_index_party
 from midoffice.dossiers.selectors import town_calendar
 from midoffice.parties.models import Party
+from midoffice.parties.services import party_create
 
 
 @dataclass(frozen=True)
@@ -51,22 +59,60 @@ def reference_next(*, year: int) -> str:
     return f"{year}-{counter.last + 1:06d}"
 
 
-def _deadline_for(dossier: Dossier, dossier_type: DossierType) -> dt.date | None:
+@dataclass(frozen=True)
+class _Deadline:
+    due: dt.date | None
+    warn_on: dt.date | None
+
+
+def _warn_on(
+    *, due: dt.date, total_days: int, dossier_type: DossierType, calendar: TownCalendar
+) -> dt.date:
+    """The first day on which the dossier counts as "at risk" (see deadlines.deadline_state).
+
+    At risk means: the elapsed share reaches ``warn_fraction`` or at most
+    ``warn_days_left`` counting days are left. Stored on the dossier so the periodic scan
+    is a plain date comparison in SQL.
+    """
+    fraction = float(dossier_type.warn_fraction)
+    threshold = math.floor(total_days * (1 - fraction) + 1e-9)
+    if dossier_type.warn_days_left is not None:
+        threshold = max(threshold, dossier_type.warn_days_left)
+    if dossier_type.day_unit == DayUnit.CALENDAR:
+        return due - dt.timedelta(days=threshold)
+    day, left = due, 0
+    while True:
+        step = 1 if calendar.is_working_day(day) else 0
+        if left + step > threshold:
+            return day
+        left += step
+        day -= dt.timedelta(days=1)
+
+
+def _deadline_for(dossier: Dossier, dossier_type: DossierType) -> _Deadline:
     received = clock.localdate(dossier.received_at)
     periods = (
         [SuspensionPeriod(start=s.start, end=s.end) for s in dossier.suspensions.all()]
         if dossier.pk
         else []
     )
+    calendar = town_calendar()
+    extension = dossier_type.extension_days if dossier.extended else 0
     result = compute_deadline(
         received=received,
         days=dossier_type.processing_days,
         unit=DayUnit(dossier_type.day_unit),
-        calendar=town_calendar(),
+        calendar=calendar,
         suspensions=periods,
-        extension_days=dossier_type.extension_days if dossier.extended else 0,
+        extension_days=extension,
     )
-    return result.due
+    if result.due is None:
+        return _Deadline(due=None, warn_on=None)
+    total = dossier_type.processing_days + extension + result.suspended_days
+    warn_on = _warn_on(
+        due=result.due, total_days=total, dossier_type=dossier_type, calendar=calendar
+    )
+    return _Deadline(due=result.due, warn_on=warn_on)
 
 
 @transaction.atomic
@@ -110,7 +156,10 @@ def dossier_open(
         capakey=location.capakey,
         received_at=received,
     )
-    dossier.deadline = dossier.deadline_base = _deadline_for(dossier, dossier_type)
+    deadline = _deadline_for(dossier, dossier_type)
+    dossier.deadline = dossier.deadline_base = deadline.due
+    dossier.warn_on = deadline.warn_on
+    dossier.assignee = _auto_assignee(dossier.team)
     dossier.save()
     if requester is not None:
         DossierParty.objects.create(
@@ -126,6 +175,18 @@ def dossier_open(
         summary=f"Vraag ontvangen: {dossier.subject}",
         data={"type": dossier_type.code, "team": dossier.team.code, "channel": channel},
     )
+    if dossier.assignee is not None:
+        event_record(
+            dossier=dossier,
+            kind=EventKind.ASSIGNED,
+            actor=None,
+            summary=f"Automatisch toegewezen aan {_name(dossier.assignee)}",
+            data={"assignee": dossier.assignee.pk, "auto": dossier.team.auto_assign},
+        )
+    if requester is not None:
+        search_index_party(party_id=requester.pk)
+    search_index_dossier(dossier_id=dossier.pk)
+    hooks.run_opened(dossier)
     return dossier
 
 
@@ -194,11 +255,12 @@ def dossier_change_status(
     dossier.phase = new.phase
     dossier.is_open = new.phase != Phase.CLOSED
     if "suspended_since" in fields:
-        dossier.deadline = _deadline_for(dossier, dossier.dossier_type)
+        deadline = _deadline_for(dossier, dossier.dossier_type)
+        dossier.deadline, dossier.warn_on = deadline.due, deadline.warn_on
         dossier.warning_level = 0
-        fields += ["deadline", "warning_level"]
+        fields += ["deadline", "warn_on", "warning_level"]
     dossier.save(update_fields=fields)
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         dossier=dossier, from_status=old, to_status=new, reason=reason, actor=actor
     )
     event_record(
@@ -209,6 +271,7 @@ def dossier_change_status(
         summary=new.citizen_text or new.name,
         data={"from": old.code, "to": new.code, "reason": reason, "result": result_code or ""},
     )
+    hooks.run_status_changed(dossier, change)
     return dossier
 
 
@@ -268,6 +331,7 @@ def dossier_add_note(*, actor: User, dossier: Dossier, text: str) -> None:
         summary=text[:300],
         data={"text": text},
     )
+    search_index_dossier(dossier_id=dossier.pk)
 
 
 @transaction.atomic
@@ -307,4 +371,259 @@ def interaction_log(
             summary=f"{interaction.get_channel_display()}: {summary.strip()}"[:300],
             data={"interaction": interaction.pk, "channel": channel, "direction": direction},
         )
+        search_index_dossier(dossier_id=dossier.pk)
     return interaction
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def _auto_assignee(team: Team) -> User | None:
+    """The handler a new dossier of ``team`` goes to, per the team's auto_assign rule.
+
+    Absent and inactive staff are skipped. The team row is locked so two dossiers opened
+    at the same moment do not both go to the same "next" person in the round.
+    """
+    if not team.auto_assign:
+        return None
+    Team.objects.select_for_update().filter(pk=team.pk).first()
+    members = User.objects.filter(
+        teams=team,
+        is_active=True,
+        is_absent=False,
+        role__in=[Role.HANDLER, Role.TEAM_LEAD],
+    ).order_by("id")
+    if team.auto_assign == "least_loaded":
+        return (
+            members.annotate(
+                load=Count(
+                    "assigned_dossiers", filter=Q(assigned_dossiers__is_open=True), distinct=True
+                )
+            )
+            .order_by("load", "id")
+            .first()
+        )
+    # round_robin: the member after the one who got the team's last auto-assigned dossier.
+    last = (
+        Dossier.objects.filter(team=team, assignee__isnull=False)
+        .order_by("-id")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+    ids = list(members.values_list("id", flat=True))
+    if not ids:
+        return None
+    following = [i for i in ids if last is not None and i > last]
+    return members.get(pk=following[0] if following else ids[0])
+
+
+@transaction.atomic
+def dossier_extend(*, actor: User | None, dossier: Dossier, reason: str) -> Dossier:
+    """Extend the deadline once by the type's extension period (when the type allows it)."""
+    dossier = _lock(dossier)
+    dossier_type = dossier.dossier_type
+    reason = reason.strip()
+    if not dossier.is_open:
+        raise UserError("Een afgesloten dossier kan niet verlengd worden.")
+    if not dossier_type.extension_allowed or dossier_type.extension_days <= 0:
+        raise UserError("Dit dossiertype laat geen verlenging toe.")
+    if dossier.extended:
+        raise UserError("De termijn werd al eens verlengd; dat kan maar één keer.")
+    if not reason:
+        raise UserError("Geef een reden voor de verlenging.", field="reason")
+    old = dossier.deadline
+    dossier.extended = True
+    deadline = _deadline_for(dossier, dossier_type)
+    dossier.deadline, dossier.warn_on = deadline.due, deadline.warn_on
+    dossier.warning_level = 0
+    dossier.save(update_fields=["extended", "deadline", "warn_on", "warning_level"])
+    event_record(
+        dossier=dossier,
+        kind=EventKind.EXTENDED,
+        actor=actor,
+        public=True,
+        summary=f"Termijn verlengd met {dossier_type.extension_days} dagen: {reason}",
+        data={
+            "from": old.isoformat() if old else None,
+            "to": dossier.deadline.isoformat() if dossier.deadline else None,
+            "reason": reason,
+        },
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_reroute(*, actor: User | None, dossier: Dossier, dossier_type: DossierType) -> Dossier:
+    """Give a dossier another type (and that type's team), e.g. from the triage queue.
+
+    The status moves to the same-phase status of the new type (else its first status);
+    the deadline is recomputed for the new type; the assignee is cleared when they are
+    not in the new team.
+    """
+    dossier = _lock(dossier)
+    if not dossier.is_open:
+        raise UserError("Een afgesloten dossier kan niet meer doorgestuurd worden.")
+    if not dossier_type.is_active:
+        raise UserError("Dit dossiertype is niet meer in gebruik.", field="dossier_type")
+    if dossier_type.pk == dossier.dossier_type_id:
+        raise UserError("Het dossier heeft dit type al.", field="dossier_type")
+    old_type, old_status = dossier.dossier_type, dossier.status
+    status = (
+        dossier_type.status_types.filter(phase=dossier.phase).order_by("order").first()
+        or dossier_type.initial_status()
+    )
+    dossier.dossier_type = dossier_type
+    dossier.status = status
+    dossier.phase = status.phase
+    dossier.team = dossier_type.team
+    dossier.confidential = dossier_type.confidential
+    fields = ["dossier_type", "status", "phase", "team", "confidential", "deadline", "warn_on"]
+    if (
+        dossier.assignee_id
+        and not dossier_type.team.members.filter(pk=dossier.assignee_id).exists()
+    ):
+        dossier.assignee = None
+        fields.append("assignee")
+    if dossier.assignee_id is None:
+        dossier.assignee = _auto_assignee(dossier_type.team)
+        if "assignee" not in fields:
+            fields.append("assignee")
+    deadline = _deadline_for(dossier, dossier_type)
+    dossier.deadline, dossier.warn_on = deadline.due, deadline.warn_on
+    dossier.warning_level = 0
+    fields.append("warning_level")
+    dossier.save(update_fields=fields)
+    if status.pk != old_status.pk:
+        StatusChange.objects.create(
+            dossier=dossier,
+            from_status=old_status,
+            to_status=status,
+            reason="Ander dossiertype",
+            actor=actor,
+        )
+    event_record(
+        dossier=dossier,
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        summary=f"Doorgestuurd naar {dossier_type.name} (team {dossier_type.team.name})",
+        data={
+            "rerouted": True,
+            "from_type": old_type.code,
+            "to_type": dossier_type.code,
+            "team": dossier_type.team.code,
+            "from": old_status.code,
+            "to": status.code,
+        },
+    )
+    search_index_dossier(dossier_id=dossier.pk)
+    return dossier
+
+
+@transaction.atomic
+def dossier_link_add(
+    *, actor: User | None, dossier: Dossier, system: str, external_id: str, url: str = ""
+) -> ExternalLink:
+    """Link the dossier to its record in a specialist system (maatsysteem)."""
+    system, external_id, url = system.strip(), external_id.strip(), url.strip()
+    if not system:
+        raise UserError("Geef de naam van het systeem op.", field="system")
+    if not external_id:
+        raise UserError("Geef het kenmerk in dat systeem op.", field="external_id")
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise UserError("Dit is geen geldig webadres (http of https).", field="url") from None
+    if ExternalLink.objects.filter(
+        dossier=dossier, system=system[:80], external_id=external_id[:120]
+    ).exists():
+        raise UserError("Deze koppeling bestaat al.", field="external_id")
+    link = ExternalLink.objects.create(
+        dossier=dossier, system=system[:80], external_id=external_id[:120], url=url
+    )
+    event_record(
+        dossier=dossier,
+        kind=EventKind.LINK_ADDED,
+        actor=actor,
+        summary=f"Gekoppeld aan {link.system} {link.external_id}",
+        data={"link": link.pk, "system": link.system, "external_id": link.external_id},
+    )
+    return link
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A contact the front desk creates while registering a call or visit."""
+
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@transaction.atomic
+def dossier_open_from_contact(
+    *,
+    actor: User,
+    dossier_type: DossierType,
+    subject: str,
+    channel: str,
+    summary: str,
+    party: Party | None = None,
+    new_contact: NewContact | None = None,
+) -> Dossier:
+    """The front desk turns a phone call or counter visit into a dossier.
+
+    Uses the chosen contact or creates one, opens the dossier on the phone/counter
+    channel and logs the contact moment on its timeline — all in one transaction.
+    """
+    if channel not in (Interaction.Channel.PHONE, Interaction.Channel.COUNTER):
+        raise UserError("Kies telefoon of loket.", field="channel")
+    if not summary.strip():
+        raise UserError("Vat het gesprek kort samen.", field="summary")
+    if party is None and new_contact is not None:
+        if not (new_contact.given_name.strip() or new_contact.family_name.strip()):
+            raise UserError("Geef de naam van het nieuwe contact op.", field="family_name")
+        party = party_create(
+            given_name=new_contact.given_name.strip(),
+            family_name=new_contact.family_name.strip(),
+            email=new_contact.email.strip() or None,
+            phone=new_contact.phone.strip() or None,
+        )
+    if party is None:
+        raise UserError("Kies een contact of maak een nieuw contact aan.", field="party")
+    dossier = dossier_open(
+        actor=actor,
+        dossier_type=dossier_type,
+        subject=subject,
+        requester=party,
+        channel=channel,
+    )
+    interaction_log(
+        actor=actor,
+        dossier=dossier,
+        party=party,
+        channel=channel,
+        direction=Interaction.Direction.INBOUND,
+        summary=summary,
+    )
+    return dossier
+
+
+def dossier_record_view(*, actor: User, dossier: Dossier) -> None:
+    """Audit: ``actor`` looked at the dossier (kept in the event table, not shown as work)."""
+    event_record(dossier=dossier, kind=EventKind.VIEWED, actor=actor, summary="Dossier ingekeken")
+
+
+def party_record_view(*, actor: User, party: Party) -> None:
+    """Audit: ``actor`` opened the contact's page."""
+    PartyView.objects.create(party=party, actor=actor)
+
+
+def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (all, or these) as read; returns how many changed."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=clock.now())

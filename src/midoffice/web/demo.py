@@ -21,6 +21,7 @@ from midoffice.catalog.models import (
 from midoffice.core import clock
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier
+from midoffice.integrations.fake_oidc.citizens import demo_rrn
 from midoffice.parties.models import Party
 from midoffice.parties.services import PostalAddress, party_create
 
@@ -37,6 +38,22 @@ TEAMS = [
     ("vrije_tijd", "Vrije tijd"),
     ("evenementen", "Evenementen"),
     ("klachten", "Klachtenbehandeling"),
+    ("onthaal", "Onthaal (triage)"),
+]
+
+# The dossier type a question gets when routing knows only its team (routing labels are
+# team codes in the classification data).
+TEAM_DEFAULT_TYPES = [
+    "info-verbouwen",
+    "vraag-burgerzaken",
+    "melding-openbaar-domein",
+    "vraag-afval",
+    "vraag-mobiliteit",
+    "vraag-financien",
+    "sociale-hulpvraag",
+    "vraag-vrije-tijd",
+    "evenementenvergunning",
+    "klacht",
 ]
 
 RETENTION = [
@@ -210,7 +227,51 @@ DOSSIER_TYPES = [
         0,
         "Ik heb al drie keer gemaild en krijg geen antwoord.",
     ),
-    ("triage", "Nog te bepalen (triage)", "klachten", 30, DayUnit.WORKING, "info-5j", False, 0, ""),
+    ("triage", "Nog te bepalen (triage)", "onthaal", 30, DayUnit.WORKING, "info-5j", False, 0, ""),
+    (
+        "vraag-burgerzaken",
+        "Vraag burgerzaken",
+        "burgerzaken",
+        10,
+        DayUnit.WORKING,
+        "info-5j",
+        False,
+        0,
+        "Vraag over identiteitskaart, paspoort, rijbewijs of een attest.",
+    ),
+    (
+        "vraag-mobiliteit",
+        "Vraag of melding mobiliteit",
+        "mobiliteit",
+        20,
+        DayUnit.WORKING,
+        "info-5j",
+        False,
+        0,
+        "Vraag over parkeren, verkeersborden, snelheid of fietsroutes.",
+    ),
+    (
+        "vraag-financien",
+        "Vraag over belastingen en facturen",
+        "financien",
+        20,
+        DayUnit.WORKING,
+        "financieel-10j",
+        False,
+        0,
+        "Vraag over een factuur, een betaling of een gemeentebelasting.",
+    ),
+    (
+        "vraag-vrije-tijd",
+        "Vraag vrije tijd",
+        "vrije_tijd",
+        10,
+        DayUnit.WORKING,
+        "info-5j",
+        False,
+        0,
+        "Vraag over de sporthal, de bibliotheek, het cultuurcentrum of de jeugdwerking.",
+    ),
 ]
 
 STATUSES = [
@@ -272,7 +333,7 @@ RESULTS = [
 ]
 
 STAFF = [
-    ("onthaal", "Olivia", "Onthaal", Role.FRONT_DESK, []),
+    ("onthaal", "Olivia", "Onthaal", Role.FRONT_DESK, ["onthaal"]),
     ("sofie", "Sofie", "Peeters", Role.HANDLER, ["omgeving"]),
     ("jan", "Jan", "Claes", Role.HANDLER, ["omgeving", "mobiliteit"]),
     ("lotte", "Lotte", "Wouters", Role.TEAM_LEAD, ["omgeving"]),
@@ -404,6 +465,7 @@ def load_demo_data() -> dict[str, int]:
                 phone=phone,
                 address=address,
                 preferred_channel="email",
+                insz=demo_rrn(given, family),
             )
             added["contacts"] += 1
         parties.append(existing)
@@ -429,4 +491,10 @@ def load_demo_data() -> dict[str, int]:
                         actor=None, dossier=dossier, status_code=step
                     )
             added["dossiers"] += 1
+    DossierType.objects.filter(code__in=TEAM_DEFAULT_TYPES, is_team_default=False).update(
+        is_team_default=True
+    )
+    from midoffice.correspondence.demo import load_demo_correspondence
+
+    added.update(load_demo_correspondence())
     return added

@@ -1,0 +1,251 @@
+"""Front-desk search: one box for dossiers and contacts.
+
+Exact matches come first (a dossier reference, an e-mail address, a phone number), then
+full-text matches on the searchable text of dossiers and contacts: SQLite FTS5 (prefix
+queries, diacritics folded) or PostgreSQL full text with the ``dutch`` configuration
+(stemming, stop words; a GIN index on the tsvector expression).
+
+The searchable text lives in :class:`SearchDocument`; the services that change what is
+searchable call :func:`search_index_dossier` / :func:`search_index_party` in their own
+transaction. No signals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import phonenumbers
+from django.db import connection
+
+from midoffice.accounts.models import User
+from midoffice.core.errors import UserError
+from midoffice.dossiers.models import Dossier, DossierParty, EventKind, SearchDocument
+from midoffice.dossiers.selectors import dossier_visible_q
+from midoffice.parties.identifiers import email_match_key, normalise_phone
+from midoffice.parties.models import ContactPoint, Party
+
+MAX_QUERY = 200
+REFERENCE_RE = re.compile(r"^(\d{4})-(\d{1,6})$")
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_SEARCHABLE_EVENTS = (
+    EventKind.NOTE_ADDED,
+    EventKind.INTERACTION,
+    EventKind.MESSAGE_RECEIVED,
+    EventKind.MESSAGE_SENT,
+)
+
+
+def dossier_key(dossier_id: int) -> int:
+    return 2 * dossier_id
+
+
+def party_key(party_id: int) -> int:
+    return 2 * party_id + 1
+
+
+def _phone_variants(value: str) -> list[str]:
+    """E.164 plus the national form, so "0470 12 34 56" and "+32470123456" both match."""
+    try:
+        number = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        return [value]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return [value, national.replace(" ", ""), value.lstrip("+")]
+
+
+def _party_lines(party_ids: list[int]) -> dict[int, list[str]]:
+    lines: dict[int, list[str]] = {pid: [] for pid in party_ids}
+    for pid, name in Party.objects.filter(pk__in=party_ids).values_list("pk", "display_name"):
+        lines[pid].append(name)
+    points = ContactPoint.objects.filter(party_id__in=party_ids).values_list(
+        "party_id", "kind", "value"
+    )
+    for pid, kind, value in points:
+        if kind == ContactPoint.Kind.PHONE:
+            lines[pid].extend(_phone_variants(value))
+        else:
+            lines[pid].append(value)
+    return lines
+
+
+def _write(key: int, body: str, *, dossier_id: int | None, party_id: int | None) -> None:
+    SearchDocument.objects.update_or_create(
+        id=key, defaults={"body": body, "dossier_id": dossier_id, "party_id": party_id}
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM dossiers_search_fts WHERE rowid = %s", [key])
+            cursor.execute(
+                "INSERT INTO dossiers_search_fts (rowid, body) VALUES (%s, %s)", [key, body]
+            )
+
+
+def search_index_dossier(*, dossier_id: int) -> None:
+    """(Re)write the searchable text of one dossier: reference, subject, type, location,
+    parties with their contact points, notes, contact moments and message summaries."""
+    dossier = Dossier.objects.select_related("dossier_type").get(pk=dossier_id)
+    party_ids = list(dossier.parties.values_list("party_id", flat=True))
+    if dossier.requester_id and dossier.requester_id not in party_ids:
+        party_ids.append(dossier.requester_id)
+    parts = [
+        dossier.reference,
+        dossier.subject,
+        dossier.description,
+        dossier.dossier_type.name,
+        f"{dossier.location_street} {dossier.location_number}",
+        f"{dossier.location_postcode} {dossier.location_municipality}",
+    ]
+    for lines in _party_lines(party_ids).values():
+        parts.extend(lines)
+    events = dossier.events.filter(kind__in=_SEARCHABLE_EVENTS).values_list("summary", "data")
+    for summary, data in events:
+        parts.append(str((data or {}).get("text") or summary))
+    body = "\n".join(p.strip() for p in parts if p and p.strip())
+    _write(dossier_key(dossier.pk), body, dossier_id=dossier.pk, party_id=None)
+
+
+def search_index_party(*, party_id: int) -> None:
+    """(Re)write the searchable text of one contact: name and contact points."""
+    lines = _party_lines([party_id]).get(party_id, [])
+    _write(party_key(party_id), "\n".join(lines), dossier_id=None, party_id=party_id)
+
+
+def search_rebuild() -> int:
+    """Rebuild every search document (after an import or a restore); returns the count."""
+    count = 0
+    for pid in Party.objects.values_list("pk", flat=True).iterator():
+        search_index_party(party_id=pid)
+        count += 1
+    for did in Dossier.objects.values_list("pk", flat=True).iterator():
+        search_index_dossier(dossier_id=did)
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: Literal["dossier", "party"]
+    dossier: Dossier | None = None
+    party: Party | None = None
+    exact: bool = False
+
+
+def _fulltext_keys(query: str, limit: int) -> list[int]:
+    tokens = [t for t in _TOKEN_RE.findall(query.lower()) if t][:12]
+    if not tokens:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            match = " ".join(f'"{t}"*' for t in tokens)
+            cursor.execute(
+                "SELECT rowid FROM dossiers_search_fts WHERE dossiers_search_fts MATCH %s "
+                "ORDER BY rank LIMIT %s",
+                [match, limit],
+            )
+        else:
+            tsquery = " & ".join(f"{t}:*" for t in tokens)
+            # Newest first rather than ts_rank: ranking would recompute the tsvector of
+            # every matching row (the index holds no weights), which does not scale to a
+            # million dossiers; exact matches are already on top.
+            cursor.execute(
+                "SELECT id FROM dossiers_searchdocument "
+                "WHERE to_tsvector('dutch'::regconfig, body) @@ to_tsquery('dutch', %s) "
+                "ORDER BY id DESC LIMIT %s",
+                [tsquery, limit],
+            )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _exact_party_ids(query: str) -> list[int]:
+    q = query.strip()
+    if "@" in q:
+        return list(
+            ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=email_match_key(q))
+            .values_list("party_id", flat=True)
+            .distinct()[:10]
+        )
+    digits = sum(ch.isdigit() for ch in q)
+    if digits >= 8 and re.fullmatch(r"[\d\s+/.()-]+", q):
+        try:
+            phone = normalise_phone(q)
+        except UserError:
+            return []
+        return list(
+            ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=phone)
+            .values_list("party_id", flat=True)
+            .distinct()[:10]
+        )
+    return []
+
+
+def search(*, user: User, query: str, limit: int = 20) -> list[SearchHit]:
+    """Dossiers (that ``user`` may see) and contacts matching ``query``, best first.
+
+    Raises:
+        UserError: the query is too long.
+    """
+    q = " ".join(query.split())
+    if not q:
+        return []
+    if len(q) > MAX_QUERY:
+        raise UserError(f"Zoek met hoogstens {MAX_QUERY} tekens.", field="q")
+    visible = Dossier.objects.filter(dossier_visible_q(user))
+    hits: list[SearchHit] = []
+    seen_dossiers: set[int] = set()
+    seen_parties: set[int] = set()
+
+    ref = REFERENCE_RE.match(q)
+    if ref:
+        reference = f"{ref.group(1)}-{int(ref.group(2)):06d}"
+        for d in visible.filter(reference=reference).select_related(
+            "dossier_type", "status", "team", "requester"
+        ):
+            hits.append(SearchHit(kind="dossier", dossier=d, exact=True))
+            seen_dossiers.add(d.pk)
+    exact_parties = _exact_party_ids(q)
+    if exact_parties:
+        for p in Party.objects.filter(pk__in=exact_parties).order_by("display_name"):
+            hits.append(SearchHit(kind="party", party=p, exact=True))
+            seen_parties.add(p.pk)
+        # Two index lookups instead of an OR over a join (which scans every dossier).
+        ids = set(
+            Dossier.objects.filter(requester_id__in=exact_parties).values_list("pk", flat=True)[
+                :200
+            ]
+        )
+        ids |= set(
+            DossierParty.objects.filter(party_id__in=exact_parties).values_list(
+                "dossier_id", flat=True
+            )[:200]
+        )
+        for d in (
+            visible.filter(pk__in=ids)
+            .select_related("dossier_type", "status", "team", "requester")
+            .order_by("-received_at")[:limit]
+        ):
+            hits.append(SearchHit(kind="dossier", dossier=d, exact=True))
+            seen_dossiers.add(d.pk)
+
+    if hits:
+        # A reference, e-mail address or phone number that matched exactly is the answer;
+        # its tokens ("0470", "example") would only add noise and cost.
+        return hits[:limit]
+    keys = _fulltext_keys(q, limit * 3)
+    dossier_ids = [k // 2 for k in keys if k % 2 == 0 and k // 2 not in seen_dossiers]
+    party_ids = [k // 2 for k in keys if k % 2 == 1 and k // 2 not in seen_parties]
+    dossiers = {
+        d.pk: d
+        for d in visible.filter(pk__in=dossier_ids).select_related(
+            "dossier_type", "status", "team", "requester"
+        )
+    }
+    parties = {p.pk: p for p in Party.objects.filter(pk__in=party_ids)}
+    for key in keys:
+        obj_id = key // 2
+        if key % 2 == 0 and obj_id in dossiers:
+            hits.append(SearchHit(kind="dossier", dossier=dossiers[obj_id]))
+        elif key % 2 == 1 and obj_id in parties:
+            hits.append(SearchHit(kind="party", party=parties[obj_id]))
+    return hits[:limit]

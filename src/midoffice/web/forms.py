@@ -1,0 +1,138 @@
+"""Forms of the staff workbench: they check the shape of input; services check the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from midoffice.catalog.models import Phase
+from midoffice.dossiers.models import Interaction
+
+REQUIRED = {"required": "Dit veld is verplicht."}
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Alle statussen")] + [(p.value, p.label) for p in Phase if p != Phase.CLOSED],
+    )
+    type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None)
+    assignee = forms.TypedChoiceField(
+        label="Behandelaar", required=False, coerce=int, empty_value=None
+    )
+    overdue = forms.BooleanField(label="Alleen over tijd", required=False)
+    at_risk = forms.BooleanField(label="Alleen in gevaar", required=False)
+    after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: object,
+        type_choices: list[tuple[str, str]],
+        assignee_choices: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Form's loose signature
+        self.fields["type"].choices = [("", "Alle types"), *type_choices]  # type: ignore[attr-defined]
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", "Iedereen"),
+            ("0", "Niet toegewezen"),
+            *assignee_choices,
+        ]
+        for name in ("type", "assignee", "status"):
+            self.fields[name].error_messages["invalid_choice"] = "Kies een waarde uit de lijst."
+
+
+class StatusForm(forms.Form):
+    status = forms.CharField(max_length=40, error_messages=REQUIRED)
+    result = forms.CharField(max_length=40, required=False)
+    reason = forms.CharField(
+        max_length=2000,
+        error_messages={"required": "Geef een reden voor de statuswijziging."},
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+
+    def __init__(self, *args: object, member_ids: list[int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["assignee"]
+        field.choices = [("", "Niemand"), *[(str(i), str(i)) for i in member_ids]]  # type: ignore[attr-defined]
+        field.error_messages["invalid_choice"] = "Kies een medewerker van het team."
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, error_messages={"required": "Geef een reden voor de verlenging."}
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        max_length=5000, error_messages={"required": "Een notitie mag niet leeg zijn."}
+    )
+
+
+class InteractionForm(forms.Form):
+    channel = forms.ChoiceField(
+        choices=[
+            (Interaction.Channel.PHONE, "Telefoon"),
+            (Interaction.Channel.COUNTER, "Loket"),
+        ],
+        error_messages={"invalid_choice": "Kies telefoon of loket.", **REQUIRED},
+    )
+    direction = forms.ChoiceField(
+        choices=Interaction.Direction.choices,
+        error_messages={"invalid_choice": "Kies inkomend of uitgaand.", **REQUIRED},
+    )
+    summary = forms.CharField(
+        max_length=5000, error_messages={"required": "Vat het contact kort samen."}
+    )
+
+
+class LinkForm(forms.Form):
+    system = forms.CharField(
+        max_length=80, error_messages={"required": "Geef de naam van het systeem op."}
+    )
+    external_id = forms.CharField(
+        max_length=120, error_messages={"required": "Geef het kenmerk in dat systeem op."}
+    )
+    url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+        error_messages={"invalid": "Dit is geen geldig webadres (http of https)."},
+    )
+
+
+class RerouteForm(forms.Form):
+    dossier_type = forms.IntegerField(
+        error_messages={"required": "Kies een dossiertype.", "invalid": "Kies een dossiertype."}
+    )
+
+
+class FrontDeskForm(forms.Form):
+    channel = forms.ChoiceField(
+        choices=[(Interaction.Channel.PHONE, "Telefoon"), (Interaction.Channel.COUNTER, "Loket")],
+        error_messages={"invalid_choice": "Kies telefoon of loket.", **REQUIRED},
+    )
+    dossier_type = forms.IntegerField(
+        error_messages={"required": "Kies een dossiertype.", "invalid": "Kies een dossiertype."}
+    )
+    subject = forms.CharField(max_length=300, error_messages={"required": "Geef een onderwerp op."})
+    summary = forms.CharField(
+        max_length=5000, error_messages={"required": "Vat het gesprek kort samen."}
+    )
+    party = forms.IntegerField(required=False)
+    given_name = forms.CharField(max_length=120, required=False)
+    family_name = forms.CharField(max_length=120, required=False)
+    email = forms.CharField(max_length=320, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+
+
+def first_error(form: forms.Form) -> str:
+    """The first error of a form as one Dutch sentence."""
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return "De invoer is niet geldig."

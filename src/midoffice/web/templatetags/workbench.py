@@ -1,0 +1,24 @@
+"""Template helpers of the workbench (header counts)."""
+
+from __future__ import annotations
+
+from django import template
+
+from midoffice.accounts.models import Team, User
+from midoffice.dossiers.selectors import notification_unread_count
+
+register = template.Library()
+
+
+@register.simple_tag
+def unread_notifications(user: User) -> int:
+    return notification_unread_count(user=user) if user.is_authenticated else 0
+
+
+@register.simple_tag
+def my_teams(user: User) -> list[Team]:
+    if not user.is_authenticated:
+        return []
+    if user.sees_all_teams:
+        return list(Team.objects.order_by("name"))
+    return list(user.teams.order_by("name"))

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from midoffice.core.errors import UserError
+from midoffice.dossiers import services
+from midoffice.dossiers.search import search, search_rebuild
+from midoffice.dossiers.services import Location
+from midoffice.parties.services import PostalAddress, party_create
+from tests.factories import DossierTypeFactory, TeamFactory, UserFactory, open_dossier
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk():
+    return UserFactory(front_desk=True)
+
+
+@pytest.fixture
+def emma():
+    return party_create(
+        given_name="Emma",
+        family_name="De Smet",
+        email="Emma.DeSmet@voorbeeld.example",
+        phone="0470 12 34 56",
+        address=PostalAddress("Kastanjedreef", "14", "2640", "Leemdonk"),
+    )
+
+
+@pytest.fixture
+def renovation(dossier_type, emma):
+    return open_dossier(
+        dossier_type=dossier_type,
+        subject="Wat mogen we doen bij de renovatie van ons huis?",
+        requester=emma,
+        location=Location(street="Molenveldstraat", number="3", postcode="2640"),
+    )
+
+
+def kinds(hits):
+    return [(h.kind, (h.dossier or h.party).pk, h.exact) for h in hits]
+
+
+def test_reference_is_an_exact_match_first(desk, renovation, dossier_type):
+    open_dossier(dossier_type=dossier_type, subject=f"Vraag over {renovation.reference}")
+    hits = search(user=desk, query=renovation.reference)
+    assert hits[0].dossier == renovation
+    assert hits[0].exact
+    short = renovation.reference.split("-")[0] + "-" + str(int(renovation.reference[5:]))
+    assert search(user=desk, query=short)[0].dossier == renovation
+
+
+def test_email_is_exact_and_case_insensitive(desk, renovation, emma):
+    hits = search(user=desk, query="EMMA.desmet@voorbeeld.example")
+    assert ("party", emma.pk, True) in kinds(hits)
+    assert ("dossier", renovation.pk, True) in kinds(hits)
+    assert all(h.exact for h in hits[:2])
+
+
+def test_phone_in_any_format(desk, renovation, emma):
+    for query in ["0470 12 34 56", "+32470123456", "0470/12.34.56"]:
+        assert ("party", emma.pk, True) in kinds(search(user=desk, query=query)), query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "de smet",
+        "Smet",
+        "renovatie",
+        "renovatie huis",
+        "kastanjedreef",
+        "Molenveldstraat 3",
+        "Informatievraag",
+    ],
+)
+def test_full_text_finds_names_addresses_subjects(desk, renovation, query):
+    assert renovation.pk in [h.dossier.pk for h in search(user=desk, query=query) if h.dossier]
+
+
+def test_notes_and_contact_moments_are_searchable(desk, renovation, handler):
+    services.dossier_add_note(
+        actor=handler, dossier=renovation, text="Architect belt over dakkapel"
+    )
+    services.interaction_log(
+        actor=handler,
+        dossier=renovation,
+        party=None,
+        channel="phone",
+        direction="in",
+        summary="Vraagt naar de regenwaterput",
+    )
+    assert search(user=desk, query="dakkapel")[0].dossier == renovation
+    assert search(user=desk, query="regenwaterput")[0].dossier == renovation
+
+
+def test_confidential_dossiers_stay_hidden_from_other_teams(desk):
+    welzijn = TeamFactory(code="welzijn")
+    secret_type = DossierTypeFactory(team=welzijn, confidential_type=True)
+    secret = open_dossier(dossier_type=secret_type, subject="Energiefactuur niet betaald")
+    assert search(user=desk, query="energiefactuur") == []
+    member = UserFactory(teams=[welzijn])
+    assert search(user=member, query="energiefactuur")[0].dossier == secret
+
+
+def test_empty_and_too_long_queries(desk, renovation):
+    assert search(user=desk, query="   ") == []
+    assert search(user=desk, query='"*( ) AND OR NEAR') == [] or True  # never an SQL error
+    with pytest.raises(UserError, match="hoogstens"):
+        search(user=desk, query="x" * 201)
+
+
+def test_rebuild_restores_the_index(desk, renovation):
+    assert search_rebuild() >= 2
+    assert search(user=desk, query="renovatie")[0].dossier == renovation
