@@ -1,0 +1,182 @@
+"""The acknowledgement of a new question: rendered from a Dutch template, queued in the
+outbox in the intake transaction, sent exactly once by the ``mail.send`` handler.
+
+Loop protection: no acknowledgement when the kind classifier says no (auto-submitted,
+bulk, bounces, no-reply, our own mail), and at most ``INTAKE_ACK_MAX_PER_DAY`` per
+sender per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string, select_template
+from django.urls import reverse
+
+from midoffice.core import clock
+from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler
+from midoffice.dossiers.models import Dossier, Interaction
+from midoffice.dossiers.services import interaction_log
+from midoffice.intake.models import InboundMessage, SentMessage
+from midoffice.parties.identifiers import email_match_key
+from midoffice.parties.models import Channel, Party
+
+PREFERENCE_SALT = "midoffice.intake.preference"
+PREFERENCE_MAX_AGE = dt.timedelta(days=30)
+
+
+def preference_token(*, party: Party, channel: str) -> str:
+    """A signed, expiring token that sets ``channel`` as the party's preference."""
+    signer = signing.TimestampSigner(salt=PREFERENCE_SALT)
+    return signer.sign_object({"p": party.pk, "c": channel})
+
+
+def preference_token_read(token: str) -> tuple[int, str]:
+    """(party id, channel) of a valid token; ``signing.BadSignature`` (or its subclass
+    ``SignatureExpired``) otherwise."""
+    signer = signing.TimestampSigner(salt=PREFERENCE_SALT)
+    data = signer.unsign_object(token, max_age=PREFERENCE_MAX_AGE)
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+        raise signing.BadSignature("malformed token")
+    return int(data["p"]), str(data.get("c", ""))
+
+
+def _public(path: str) -> str:
+    return urljoin(settings.PUBLIC_URL.rstrip("/") + "/", path.lstrip("/"))
+
+
+def _message_id(seed: str) -> str:
+    """A Message-ID derived from the outbox idempotency key: a repeated send after a
+    crash carries the same Message-ID, so receivers see one message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "midoffice.local"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:24]
+    return f"midoffice.{digest}@{domain}"
+
+
+def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> dict[str, Any]:
+    links = [
+        (
+            label,
+            _public(
+                reverse("intake:preference", args=[preference_token(party=party, channel=code)])
+            ),
+        )
+        for code, label in Channel.choices
+    ]
+    return {
+        "dossier": dossier,
+        "reference": dossier.reference,
+        "name": to_name,
+        "status_url": _public(f"/mijn/dossiers/{dossier.reference}"),
+        "preference_links": links,
+    }
+
+
+def acknowledgement_queue(
+    *,
+    inbound: InboundMessage,
+    dossier: Dossier,
+    party: Party,
+    to_address: str,
+    to_name: str,
+    allowed: bool,
+    in_reply_to: str | None,
+) -> str:
+    """Queue the acknowledgement in the caller's transaction. Returns "" when queued,
+    otherwise why it was not (loop protection)."""
+    if not allowed:
+        return "Geen automatisch antwoord (lusbeveiliging)."
+    key = email_match_key(to_address)
+    since = clock.now() - dt.timedelta(days=1)
+    recent = SentMessage.objects.filter(
+        recipient_key=key, kind=SentMessage.Kind.ACKNOWLEDGEMENT, created_at__gte=since
+    ).count()
+    if recent >= settings.INTAKE_ACK_MAX_PER_DAY:
+        return "Maximum aantal ontvangstbevestigingen per dag bereikt voor deze afzender."
+    idempotency_key = f"intake-ack-{inbound.pk}"
+    message_id = _message_id(idempotency_key)
+    context = acknowledgement_context(dossier=dossier, party=party, to_name=to_name)
+    code = dossier.dossier_type.code
+    text = select_template([f"intake/ack_{code}.txt", "intake/ack_default.txt"]).render(context)
+    html = select_template([f"intake/ack_{code}.html", "intake/ack_default.html"]).render(context)
+    subject = render_to_string("intake/ack_subject.txt", context).strip()
+    headers = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+        headers["References"] = f"<{in_reply_to}>"
+    outbox_enqueue(
+        topic="mail.send",
+        payload={
+            "to": [to_address],
+            "subject": subject,
+            "text": text,
+            "html": html,
+            "message_id": message_id,
+            "headers": headers,
+            "inbound_id": inbound.pk,
+        },
+        ordering_key="",
+        idempotency_key=idempotency_key,
+    )
+    SentMessage.objects.create(
+        message_id=message_id,
+        kind=SentMessage.Kind.ACKNOWLEDGEMENT,
+        dossier=dossier,
+        inbound=inbound,
+        recipient_key=key,
+    )
+    inbound.acknowledgement_message_id = message_id
+    inbound.save(update_fields=["acknowledgement_message_id"])
+    return ""
+
+
+@outbox_handler("mail.send")
+def mail_send(delivery: Delivery) -> dict[str, Any]:
+    """Send one mail with Django's mail backend (SMTP, or the file backend that catches
+    mail in MIDOFFICE_DATA_DIR/mail-out when EMAIL_HOST is empty)."""
+    payload = delivery.payload
+    message_id = payload.get("message_id") or _message_id(delivery.idempotency_key)
+    headers = {**payload.get("headers", {}), "Message-ID": f"<{message_id}>"}
+    mail = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["text"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=payload["to"],
+        headers=headers,
+        connection=get_connection(fail_silently=False),
+    )
+    if payload.get("html"):
+        mail.attach_alternative(payload["html"], "text/html")
+    mail.send(fail_silently=False)
+    _record_sent(payload, message_id)
+    return {"message_id": message_id}
+
+
+def _record_sent(payload: dict[str, Any], message_id: str) -> None:
+    """After the send: the inbound message is acknowledged, the dossier's timeline says so.
+    Done once: only the first delivery moves the message out of ``routed``."""
+    inbound_id = payload.get("inbound_id")
+    if not inbound_id:
+        return
+    with transaction.atomic():
+        moved = InboundMessage.objects.filter(
+            pk=inbound_id, state=InboundMessage.State.ROUTED
+        ).update(state=InboundMessage.State.ACKNOWLEDGED)
+        sent = SentMessage.objects.filter(message_id=message_id).select_related("dossier").first()
+        if moved and sent is not None and sent.dossier is not None:
+            interaction_log(
+                actor=None,
+                dossier=sent.dossier,
+                party=sent.dossier.requester,
+                channel=Interaction.Channel.EMAIL,
+                direction=Interaction.Direction.OUTBOUND,
+                summary="Ontvangstbevestiging verstuurd (automatisch)",
+                message_ref=message_id[:120],
+            )

@@ -1,0 +1,184 @@
+"""Mail sources, inbound messages (raw bytes stored first), their attachments, and the
+Message-IDs of mail we sent (for threading replies and matching bounces)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from midoffice.dossiers.models import Dossier
+
+
+class MailSource(models.Model):
+    """Where mail comes from: an IMAP mailbox (configured in the admin), the SMTP/LMTP
+    listener, or an import of old mailboxes."""
+
+    class Kind(models.TextChoices):
+        IMAP = "imap", "IMAP-mailbox"
+        SMTP = "smtp", "SMTP/LMTP-ontvanger"
+        IMPORT = "import", "Import"
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "IMAPS (TLS vanaf de start)"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "Geen (enkel voor tests op loopback)"
+
+    name = models.CharField("naam", max_length=120, unique=True)
+    kind = models.CharField("soort", max_length=10, choices=Kind.choices, default=Kind.IMAP)
+    host = models.CharField("server", max_length=200, blank=True, default="")
+    port = models.PositiveIntegerField("poort", default=993)
+    security = models.CharField(
+        "beveiliging", max_length=10, choices=Security.choices, default=Security.SSL
+    )
+    username = models.CharField("gebruikersnaam", max_length=200, blank=True, default="")
+    password = models.CharField("wachtwoord", max_length=500, blank=True, default="")
+    oauth2_token = models.TextField(
+        "OAuth2-toegangstoken",
+        blank=True,
+        default="",
+        help_text="Voor Microsoft 365 (XOAUTH2). Leeg: aanmelden met het wachtwoord.",
+    )
+    folder = models.CharField("map", max_length=200, default="INBOX")
+    processed_folder = models.CharField(
+        "map voor verwerkte berichten",
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Leeg: verwerkte berichten worden enkel als gelezen gemarkeerd.",
+    )
+    active = models.BooleanField("actief", default=True)
+    last_polled_at = models.DateTimeField("laatst opgehaald", null=True, blank=True)
+    last_error = models.TextField("laatste fout", blank=True, default="")
+
+    class Meta:
+        verbose_name = "postbus"
+        verbose_name_plural = "postbussen"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMessage(models.Model):
+    """One received message. The raw bytes are stored before this row exists."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Ontvangen"
+        PARSED = "parsed", "Gelezen"
+        ROUTED = "routed", "Nieuw dossier"
+        LINKED = "linked", "Aan dossier gekoppeld"
+        IGNORED = "ignored", "Genegeerd"
+        ACKNOWLEDGED = "acknowledged", "Ontvangst bevestigd"
+        QUARANTINED = "quarantined", "In quarantaine"
+
+    class Kind(models.TextChoices):
+        UNKNOWN = "", "Onbekend"
+        NORMAL = "normal", "Gewoon bericht"
+        AUTO_REPLY = "auto_reply", "Automatisch antwoord"
+        BOUNCE = "bounce", "Onbestelbaar"
+        BULK = "bulk", "Massamail"
+        OWN = "own", "Eigen bericht"
+
+    source = models.ForeignKey(MailSource, on_delete=models.PROTECT, related_name="messages")
+    raw_name = models.CharField("bestand", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField("grootte")
+    message_id = models.CharField("Message-ID", max_length=998, blank=True, default="")
+    subject = models.TextField("onderwerp", blank=True, default="")
+    from_address = models.CharField("afzender", max_length=320, blank=True, default="")
+    from_name = models.CharField("naam afzender", max_length=300, blank=True, default="")
+    to_addresses = models.JSONField("aan", default=list, blank=True)
+    sent_at = models.DateTimeField("verzonden", null=True, blank=True)
+    kind = models.CharField(
+        "soort", max_length=16, choices=Kind.choices, blank=True, default=Kind.UNKNOWN
+    )
+    state = models.CharField(
+        "toestand", max_length=16, choices=State.choices, default=State.RECEIVED
+    )
+    reason_code = models.CharField("reden (code)", max_length=64, blank=True, default="")
+    reason = models.TextField("reden", blank=True, default="")
+    attempts = models.PositiveIntegerField("pogingen", default=0)
+    dossier = models.ForeignKey(
+        Dossier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
+    recognition = models.JSONField("herkenning", default=dict, blank=True)
+    acknowledgement_message_id = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField("ontvangen", auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField("verwerkt", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "inkomend bericht"
+        verbose_name_plural = "inkomende berichten"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id", "sha256"], name="inbound_once_per_id_and_content"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="inbound_state_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject[:60]}"
+
+
+class Attachment(models.Model):
+    """A document that came with an inbound message; the bytes are stored once per hash."""
+
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    position = models.PositiveIntegerField(default=0)
+    filename = models.CharField("bestandsnaam", max_length=255, blank=True, default="")
+    original_filename = models.CharField(
+        "naam zoals verstuurd",
+        max_length=1000,
+        blank=True,
+        default="",
+        help_text="Enkel om te tonen; nooit als pad gebruiken.",
+    )
+    content_type = models.CharField("mediatype", max_length=255)
+    size = models.PositiveBigIntegerField("grootte")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    stored_name = models.CharField(max_length=200)
+    is_inline = models.BooleanField(default=False)
+    content_id = models.CharField(max_length=300, blank=True, default="")
+    origin = models.CharField(max_length=16, default="mime")
+    dangerous_reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = "bijlage"
+        verbose_name_plural = "bijlagen"
+        ordering = ["message", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="attachment_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename or self.sha256[:12]
+
+
+class SentMessage(models.Model):
+    """A mail we sent (the acknowledgement, later letters): its Message-ID lets replies
+    and bounces find their dossier."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "ack", "Ontvangstbevestiging"
+
+    message_id = models.CharField(max_length=300, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, null=True, related_name="sent_mail"
+    )
+    inbound = models.ForeignKey(
+        InboundMessage, on_delete=models.SET_NULL, null=True, related_name="sent_mail"
+    )
+    recipient_key = models.CharField(max_length=320, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "verstuurd bericht"
+        verbose_name_plural = "verstuurde berichten"
+
+    def __str__(self) -> str:
+        return self.message_id

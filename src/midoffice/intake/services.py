@@ -1,0 +1,414 @@
+"""The intake pipeline: store the raw bytes first, then process in explicit, idempotent
+steps. A failure in any step quarantines the message and keeps the raw bytes.
+
+    inbound_store    raw bytes → storage (content-addressed) → InboundMessage(received)
+                     + the processing task, in one transaction
+    inbound_process  parse → kind → loop protection → thread (linked) / bounce / ignore /
+                     new question (party, recognition, dossier, interaction, attachments,
+                     acknowledgement) — all writes in one transaction
+    inbound_retry    a quarantined message goes through inbound_process again
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from midoffice.catalog.models import DossierType
+from midoffice.core import clock
+from midoffice.core.errors import UserError
+from midoffice.dossiers.events import event_record
+from midoffice.dossiers.models import Dossier, EventKind, Interaction
+from midoffice.dossiers.services import dossier_open, interaction_log
+from midoffice.intake import kinds, storage
+from midoffice.intake.mailparse import ParsedMessage, ParseLimits, parse_message
+from midoffice.intake.models import Attachment, InboundMessage, MailSource, SentMessage
+from midoffice.intake.recognition import Recognition, recognise
+from midoffice.parties.models import Party
+from midoffice.parties.selectors import party_find_by_email
+from midoffice.parties.services import party_create
+
+logger = logging.getLogger(__name__)
+
+TRIAGE_TYPE_CODE = "triage"
+REFERENCE_IN_SUBJECT = re.compile(r"\[(\d{4}-\d{6})\]")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MAX_HEADER_SCAN = 256 * 1024
+
+State = InboundMessage.State
+
+
+class Quarantine(Exception):
+    """A step refuses the message: it is kept, with this code and Dutch reason."""
+
+    def __init__(self, code: str, message_nl: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message_nl = message_nl
+
+
+# --------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------
+
+
+def mail_source_for(*, kind: str, name: str | None = None) -> MailSource:
+    """The built-in source for the listener or an import (created on first use)."""
+    label = name or {"smtp": "SMTP/LMTP-ontvanger", "import": "Import"}.get(kind, kind)
+    source, _ = MailSource.objects.get_or_create(
+        name=label, defaults={"kind": kind, "active": True}
+    )
+    return source
+
+
+# --------------------------------------------------------------------------------------
+# Step 1: store
+# --------------------------------------------------------------------------------------
+
+
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID (without brackets) read from the header block only."""
+    match = _HEADER_END.search(raw, 0, _MAX_HEADER_SCAN)
+    header = raw[: match.end()] if match else raw[:_MAX_HEADER_SCAN]
+    return (parse_message(header).message_id or "")[:998]
+
+
+def inbound_store(raw: bytes, *, source: MailSource, enqueue: bool = True) -> InboundMessage:
+    """Store the raw bytes durably, then record the message (and queue its processing)
+    in one transaction. A message seen before (same Message-ID and content) returns
+    the existing row: never a second one.
+
+    When this returns, the message is committed: a listener may answer 250, a poller
+    may mark it as seen.
+    """
+    sha256, name = storage.blob_save(raw)
+    message_id = message_id_of(raw)
+    existing = InboundMessage.objects.filter(message_id=message_id, sha256=sha256).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                source=source, raw_name=name, sha256=sha256, size=len(raw), message_id=message_id
+            )
+            if enqueue:
+                from midoffice.intake.tasks import inbound_process_task
+
+                inbound_process_task.enqueue(inbound_id=message.pk)
+    except IntegrityError:
+        # Stored at the same moment by another process (two pollers, a retrying MTA).
+        return InboundMessage.objects.get(message_id=message_id, sha256=sha256)
+    return message
+
+
+# --------------------------------------------------------------------------------------
+# Step 2: process
+# --------------------------------------------------------------------------------------
+
+
+def parse_limits() -> ParseLimits:
+    return ParseLimits(
+        max_total_bytes=settings.INTAKE_MAX_MESSAGE_BYTES,
+        max_attachments=settings.INTAKE_MAX_ATTACHMENTS,
+        max_depth=settings.INTAKE_MAX_NESTING,
+    )
+
+
+def own_domains() -> list[str]:
+    domains = [d.strip().lower() for d in settings.INTAKE_OWN_DOMAINS if d.strip()]
+    sender = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >").lower()
+    if sender and sender not in domains:
+        domains.append(sender)
+    return domains
+
+
+def inbound_process(*, inbound_id: int) -> InboundMessage:
+    """Run the processing steps on a received message. Idempotent: a message that is
+    already past ``received`` is returned untouched. Any failure quarantines it."""
+    message = InboundMessage.objects.get(pk=inbound_id)
+    if message.state != State.RECEIVED:
+        return message
+    try:
+        raw = storage.blob_read(message.raw_name)
+        parsed = parse_message(raw, limits=parse_limits())
+        if parsed.rejection is not None:
+            _record_parsed(message, parsed)
+            raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)
+        with transaction.atomic():
+            locked = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+            if locked.state != State.RECEIVED:
+                return locked
+            _route(locked, parsed)
+        return locked
+    except Quarantine as exc:
+        return _quarantine(inbound_id, exc.code, exc.message_nl)
+    except Exception as exc:
+        logger.exception("inbound message failed", extra={"inbound_id": inbound_id})
+        return _quarantine(
+            inbound_id,
+            f"error:{type(exc).__name__}"[:64],
+            "Het bericht kon niet verwerkt worden door een fout in Midoffice; "
+            "het is bewaard en kan opnieuw verwerkt worden.",
+        )
+
+
+def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+        message.state = State.QUARANTINED
+        message.reason_code = code
+        message.reason = message_nl
+        message.attempts += 1
+        message.processed_at = clock.now()
+        message.save(update_fields=["state", "reason_code", "reason", "attempts", "processed_at"])
+    logger.warning("inbound message quarantined", extra={"inbound_id": inbound_id, "code": code})
+    return message
+
+
+def inbound_retry(*, inbound_id: int) -> InboundMessage:
+    """Process a quarantined message again (after a fix or a changed limit)."""
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+        if message.state != State.QUARANTINED:
+            raise UserError("Enkel berichten in quarantaine kunnen opnieuw verwerkt worden.")
+        message.state = State.RECEIVED
+        message.save(update_fields=["state"])
+    return inbound_process(inbound_id=inbound_id)
+
+
+def _record_parsed(message: InboundMessage, parsed: ParsedMessage) -> None:
+    message.subject = parsed.subject or ""
+    message.from_address = (parsed.from_address or "")[:320]
+    message.from_name = (parsed.from_name or "")[:300]
+    message.to_addresses = parsed.to_addresses[:100]
+    message.sent_at = parsed.date
+    message.save(update_fields=["subject", "from_address", "from_name", "to_addresses", "sent_at"])
+
+
+def _route(message: InboundMessage, parsed: ParsedMessage) -> None:
+    """All writes of one message, inside the caller's transaction."""
+    message.attempts += 1
+    _record_parsed(message, parsed)
+    kind = kinds.classify(parsed, own_domains=own_domains())
+    message.kind = kind.kind
+    message.state = State.PARSED
+    message.recognition = {"kind_reasons": kind.reasons}
+    _store_attachments(message, parsed)
+
+    if kind.kind == "bounce":
+        _route_bounce(message, parsed, kind)
+    elif kind.kind in ("auto_reply", "bulk", "own"):
+        label = {
+            "auto_reply": "Automatisch antwoord (afwezigheid e.d.): geen actie.",
+            "bulk": "Massamail of mailinglijst: geen actie.",
+            "own": "Bericht van ons eigen domein: geen actie (lusbeveiliging).",
+        }[kind.kind]
+        _finish(message, State.IGNORED, kind.kind, label)
+    else:
+        dossier = _thread(parsed)
+        if dossier is not None:
+            _link(message, parsed, dossier)
+        else:
+            _open_question(message, parsed, kind)
+
+
+def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "") -> None:
+    message.state = state
+    message.reason_code = code
+    message.reason = reason
+    message.processed_at = clock.now()
+    message.save()
+
+
+def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
+    rows = []
+    for position, att in enumerate(parsed.attachments):
+        _, name = storage.blob_save(att.content, sha256=att.sha256, durable=False)
+        rows.append(
+            Attachment(
+                message=message,
+                position=position,
+                filename=(att.filename or "")[:255],
+                original_filename=(att.original_filename or att.filename or "")[:1000],
+                content_type=att.content_type[:255],
+                size=att.size,
+                sha256=att.sha256,
+                stored_name=name,
+                is_inline=att.is_inline,
+                content_id=(att.content_id or "")[:300],
+                origin=att.origin,
+                dangerous_reason=(att.dangerous_reason or "")[:300],
+            )
+        )
+    Attachment.objects.bulk_create(rows)
+
+
+def _sent_dossier(ids: list[str]) -> Dossier | None:
+    ids = [i.strip("<>") for i in ids if i]
+    if not ids:
+        return None
+    sent = (
+        SentMessage.objects.filter(message_id__in=ids, dossier__isnull=False)
+        .select_related("dossier")
+        .first()
+    )
+    return sent.dossier if sent else None
+
+
+def _thread(parsed: ParsedMessage) -> Dossier | None:
+    """The dossier this message replies to: by reference in the subject, or by the
+    In-Reply-To/References of mail we sent."""
+    for reference in REFERENCE_IN_SUBJECT.findall(parsed.subject or ""):
+        dossier = Dossier.objects.filter(reference=reference).first()
+        if dossier is not None:
+            return dossier
+    ids = [*parsed.references]
+    if parsed.in_reply_to:
+        ids.append(parsed.in_reply_to)
+    return _sent_dossier(ids)
+
+
+def _summary(parsed: ParsedMessage) -> str:
+    return " ".join((parsed.subject or "(geen onderwerp)").split())[:250] or "(geen onderwerp)"
+
+
+def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> None:
+    party = party_find_by_email(email=parsed.from_address) if parsed.from_address else None
+    interaction_log(
+        actor=None,
+        dossier=dossier,
+        party=party,
+        channel=Interaction.Channel.EMAIL,
+        direction=Interaction.Direction.INBOUND,
+        summary=f"E-mail ontvangen: {_summary(parsed)}",
+        at=parsed.date or clock.now(),
+        message_ref=message.message_id[:120],
+    )
+    # The handler is notified through this event (the notification feed reads events).
+    event_record(
+        dossier=dossier,
+        kind=EventKind.MESSAGE_RECEIVED,
+        actor=None,
+        actor_label="E-mail",
+        summary=f"Nieuw bericht van de burger: {_summary(parsed)}",
+        data={
+            "inbound": message.pk,
+            "attachments": len(parsed.attachments),
+            "notify": [dossier.assignee_id] if dossier.assignee_id else [],
+        },
+    )
+    message.dossier = dossier
+    _finish(message, State.LINKED)
+
+
+def _route_bounce(message: InboundMessage, parsed: ParsedMessage, kind: kinds.Kind) -> None:
+    ids = list(kind.bounced_message_ids)
+    if parsed.in_reply_to:
+        ids.append(parsed.in_reply_to)
+    ids.extend(parsed.references)
+    dossier = _sent_dossier(ids)
+    if dossier is None:
+        _finish(message, State.IGNORED, "bounce", "Onbestelbaar-melding zonder gekend bericht.")
+        return
+    event_record(
+        dossier=dossier,
+        kind=EventKind.MESSAGE_BOUNCED,
+        actor=None,
+        actor_label="E-mail",
+        summary="Een e-mail aan de burger kon niet afgeleverd worden.",
+        data={"inbound": message.pk, "reasons": kind.reasons[:5]},
+    )
+    message.dossier = dossier
+    _finish(message, State.LINKED, "bounce", "Onbestelbaar-melding bij een verstuurd bericht.")
+
+
+def _sender_party(parsed: ParsedMessage) -> Party | None:
+    if not parsed.from_address:
+        return None
+    try:
+        party = party_find_by_email(email=parsed.from_address)
+        if party is not None:
+            return party
+        name = " ".join((parsed.from_name or "").split())
+        given, _, family = name.partition(" ")
+        with transaction.atomic():
+            return party_create(
+                given_name=given[:120], family_name=family[:120], email=parsed.from_address
+            )
+    except UserError:
+        return None  # not a usable address: the dossier has no requester yet
+
+
+def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.Kind) -> None:
+    recognition: Recognition = recognise(parsed=parsed)
+    message.recognition = {**message.recognition, **asdict(recognition)}
+    dossier_type = None
+    if recognition.dossier_type_code:
+        dossier_type = DossierType.objects.filter(
+            code=recognition.dossier_type_code, is_active=True
+        ).first()
+    if dossier_type is None:
+        dossier_type = DossierType.objects.filter(code=TRIAGE_TYPE_CODE).first()
+    if dossier_type is None:
+        raise Quarantine(
+            "no_triage_type",
+            "Er is geen dossiertype ‘triage’ ingesteld; het bericht wacht tot dat bestaat.",
+        )
+    party = _sender_party(parsed)
+    received = message.created_at or clock.now()
+    dossier = dossier_open(
+        actor=None,
+        actor_label="E-mail",
+        dossier_type=dossier_type,
+        subject=_summary(parsed),
+        requester=party,
+        channel="email",
+        received_at=received,
+        description=parsed.text_body[:20000],
+    )
+    interaction_log(
+        actor=None,
+        dossier=dossier,
+        party=party,
+        channel=Interaction.Channel.EMAIL,
+        direction=Interaction.Direction.INBOUND,
+        summary=f"E-mail ontvangen: {_summary(parsed)}"
+        + (f" ({len(parsed.attachments)} bijlagen)" if parsed.attachments else ""),
+        at=parsed.date or received,
+        message_ref=message.message_id[:120],
+    )
+    message.dossier = dossier
+    _finish(message, State.ROUTED)
+    if party is not None and parsed.from_address:
+        from midoffice.intake.acknowledgement import acknowledgement_queue
+
+        skipped = acknowledgement_queue(
+            inbound=message,
+            dossier=dossier,
+            party=party,
+            to_address=parsed.from_address,
+            to_name=parsed.from_name or "",
+            allowed=kind.should_auto_reply,
+            in_reply_to=parsed.message_id,
+        )
+        if skipped:
+            message.recognition = {**message.recognition, "acknowledgement": skipped}
+            message.save(update_fields=["recognition"])
+
+
+def inbound_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Re-drive messages stuck in ``received`` (their task was lost with a crashed import)."""
+    cutoff = clock.now() - older_than
+    ids = list(
+        InboundMessage.objects.filter(state=State.RECEIVED, created_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    for inbound_id in ids:
+        inbound_process(inbound_id=inbound_id)
+    return len(ids)

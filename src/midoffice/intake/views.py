@@ -1,0 +1,61 @@
+"""Intake pages: the citizen's one-click contact preference, and the staff page with
+caught outgoing mail and quarantined messages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from midoffice.core.errors import UserError
+from midoffice.intake import selectors, services
+from midoffice.intake.acknowledgement import preference_token_read
+from midoffice.parties.models import Channel, Party
+from midoffice.parties.services import party_set_preference
+
+
+@require_GET
+def preference(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link from the acknowledgement: store the choice, say thank you."""
+    try:
+        party_id, channel = preference_token_read(token)
+        party = Party.objects.get(pk=party_id)
+    except signing.SignatureExpired:
+        return render(request, "intake/preference.html", {"error": "expired"}, status=410)
+    except (signing.BadSignature, Party.DoesNotExist):
+        return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
+    try:
+        party_set_preference(
+            party=party, channel=channel, email_consent=True if channel == Channel.EMAIL else None
+        )
+    except UserError:
+        return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
+    label = dict(Channel.choices).get(channel, channel)
+    return render(request, "intake/preference.html", {"label": label})
+
+
+@login_required
+def staff_mail(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "intake/staff_mail.html",
+        {
+            "caught": selectors.caught_mail_list(),
+            "quarantined": selectors.inbound_quarantined(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def staff_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    try:
+        message = services.inbound_retry(inbound_id=inbound_id)
+    except UserError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Bericht #{message.pk}: {message.get_state_display()}.")
+    return redirect("intake:staff-mail")
