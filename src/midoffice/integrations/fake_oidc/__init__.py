@@ -1,0 +1,1 @@
+"""A small OpenID Connect provider for the demo and the tests (fictional citizens)."""

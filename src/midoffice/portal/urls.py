@@ -1,0 +1,22 @@
+from django.urls import path
+
+from midoffice.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("aanmelden/", views.signin, name="signin"),
+    path("aanmelden/oidc/", views.oidc_start, name="oidc_start"),
+    path("aanmelden/oidc/terug/", views.oidc_callback, name="oidc_callback"),
+    path("aanmelden/link/<str:token>/", views.link_signin, name="link"),
+    path("afmelden/", views.signout, name="signout"),
+    path("voorkeuren/", views.preferences, name="preferences"),
+    path("dossiers/<str:reference>", views.dossier_detail, name="dossier"),
+    path("dossiers/<str:reference>/vraag", views.question, name="question"),
+    path(
+        "dossiers/<str:reference>/documenten/<int:document_id>",
+        views.document_download,
+        name="document",
+    ),
+]

@@ -1,0 +1,309 @@
+"""The citizen's pages under /mijn/. Thin: forms in, services and selectors, templates out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from midoffice.core.errors import NotFound, UserError
+from midoffice.parties.models import Party
+from midoffice.portal import oidc, selectors, services
+from midoffice.portal.forms import EmailSignInForm, PreferencesForm, QuestionForm
+
+logger = logging.getLogger(__name__)
+
+SESSION_PARTY = "portal_party"
+SESSION_VIA = "portal_via"
+SESSION_OIDC = "portal_oidc"
+
+CitizenView = Callable[..., HttpResponseBase]
+
+
+def _current_citizen(request: HttpRequest) -> Party | None:
+    party_id = request.session.get(SESSION_PARTY)
+    return Party.objects.filter(pk=party_id).first() if party_id else None
+
+
+def citizen_required(view: CitizenView) -> CitizenView:
+    """Signed-in citizens only; NotFound from a selector becomes a plain 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        party = _current_citizen(request)
+        if party is None:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('portal:signin')}?{query}")
+        try:
+            return view(request, party, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    if (
+        value
+        and value.startswith("/mijn/")
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return value
+    return reverse("portal:home")
+
+
+def _sign_in(request: HttpRequest, party: Party, via: str) -> None:
+    request.session.cycle_key()  # a new session id at sign-in (fixation)
+    request.session[SESSION_PARTY] = party.pk
+    request.session[SESSION_VIA] = via
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+# --- sign-in ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    form = EmailSignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signin_link_request(
+                email=form.cleaned_data["email"], client_address=_client_address(request)
+            )
+        except UserError as exc:
+            form.add_error("email", exc.message)
+            status = exc.status_code
+        else:
+            return render(request, "portal/signin_sent.html", {})
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "portal/signin.html",
+        {"form": form, "next": next_url, "oidc_enabled": oidc.is_configured()},
+        status=status,
+    )
+
+
+def _callback_uri(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("portal:oidc_callback"))
+
+
+@require_http_methods(["GET"])
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    if not oidc.is_configured():
+        raise Http404("OIDC is not configured")
+    try:
+        auth = oidc.authorization_request(redirect_uri=_callback_uri(request))
+    except oidc.OidcError:
+        logger.warning("citizen login provider unreachable", exc_info=True)
+        return _signin_failed(
+            request, "De aanmeldpagina van de Vlaamse overheid is nu niet bereikbaar."
+        )
+    request.session[SESSION_OIDC] = {
+        "state": auth.state,
+        "nonce": auth.nonce,
+        "verifier": auth.verifier,
+        "next": _safe_next(request, request.GET.get("next")),
+    }
+    return HttpResponseRedirect(auth.url)
+
+
+def _signin_failed(request: HttpRequest, message: str, status: int = 502) -> HttpResponse:
+    return render(
+        request,
+        "portal/signin.html",
+        {
+            "form": EmailSignInForm(),
+            "next": reverse("portal:home"),
+            "oidc_enabled": oidc.is_configured(),
+            "error": message,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(SESSION_OIDC, None)
+    code, state = request.GET.get("code", ""), request.GET.get("state", "")
+    if not pending or not code or state != pending.get("state"):
+        return _signin_failed(
+            request, "Je aanmelding is verlopen of onvolledig. Probeer opnieuw.", status=400
+        )
+    try:
+        claims = oidc.code_exchange(
+            code=code,
+            redirect_uri=_callback_uri(request),
+            verifier=pending["verifier"],
+            nonce=pending["nonce"],
+        )
+        party = services.citizen_from_claims(claims=claims)
+    except oidc.OidcError:
+        logger.warning("citizen login failed", exc_info=True)
+        return _signin_failed(request, "Aanmelden is niet gelukt. Probeer het later opnieuw.")
+    except UserError as exc:
+        return _signin_failed(request, exc.message, status=400)
+    _sign_in(request, party, "oidc")
+    return redirect(pending.get("next") or reverse("portal:home"))
+
+
+@require_http_methods(["GET", "POST"])
+def link_signin(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST uses the link: mail scanners that follow links (GET)
+    must not use up the single-use link."""
+    try:
+        if request.method == "POST":
+            party = services.signin_link_consume(token=token)
+            _sign_in(request, party, "link")
+            return redirect("portal:home")
+        services.signin_link_check(token=token)
+    except UserError as exc:
+        return render(request, "portal/link_invalid.html", {"error": exc.message}, status=410)
+    return render(request, "portal/link_confirm.html", {})
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    for key in (SESSION_PARTY, SESSION_VIA, SESSION_OIDC):
+        request.session.pop(key, None)
+    request.session.cycle_key()
+    messages.info(request, "Je bent afgemeld.")
+    return redirect("portal:signin")
+
+
+# --- the citizen's pages -------------------------------------------------------------------
+
+
+@citizen_required
+def home(request: HttpRequest, party: Party) -> HttpResponse:
+    dossiers = list(selectors.citizen_dossier_list(party=party))
+    return render(request, "portal/home.html", {"party": party, "dossiers": dossiers})
+
+
+def _dossier_context(party: Party, reference: str, form: QuestionForm | None) -> dict[str, Any]:
+    dossier = selectors.citizen_dossier_get(party=party, reference=reference)
+    return {
+        "party": party,
+        "dossier": dossier,
+        "timeline": list(selectors.citizen_timeline(dossier=dossier)),
+        "questions": list(selectors.citizen_questions(dossier=dossier)),
+        "documents": list(selectors.citizen_documents(dossier=dossier)),
+        "has_location": services.dossier_location(dossier) is not None,
+        "form": form or QuestionForm(),
+    }
+
+
+@citizen_required
+def dossier_detail(request: HttpRequest, party: Party, reference: str) -> HttpResponse:
+    # The access check comes before the method check, so a foreign id is always a 404.
+    context = _dossier_context(party, reference, None)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    return render(request, "portal/dossier.html", context)
+
+
+@citizen_required
+def question(request: HttpRequest, party: Party, reference: str) -> HttpResponse:
+    dossier = selectors.citizen_dossier_get(party=party, reference=reference)
+    if request.method == "GET":
+        return redirect("portal:dossier", reference=dossier.reference)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = QuestionForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            asked = services.question_ask(
+                party=party,
+                dossier=dossier,
+                text=form.cleaned_data["text"],
+                attachment=form.cleaned_data.get("attachment"),
+                about_property=form.cleaned_data.get("about") == "property",
+            )
+        except UserError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if asked.new_dossier is not None:
+                messages.success(
+                    request,
+                    f"Bedankt. We openden een nieuw dossier {asked.new_dossier.reference} "
+                    "voor je vraag.",
+                )
+                return redirect("portal:dossier", reference=asked.new_dossier.reference)
+            messages.success(request, "Bedankt. Je vraag is verstuurd naar je dossierbehandelaar.")
+            return redirect("portal:dossier", reference=dossier.reference)
+    return render(
+        request, "portal/dossier.html", _dossier_context(party, reference, form), status=status
+    )
+
+
+@citizen_required
+def document_download(
+    request: HttpRequest, party: Party, reference: str, document_id: int
+) -> HttpResponseBase:
+    document = selectors.citizen_document_get(
+        party=party, reference=reference, document_id=document_id
+    )
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, party: Party) -> HttpResponse:
+    initial = {
+        "preferred_channel": party.preferred_channel or "email",
+        "email_consent": party.email_consent,
+        "ebox_consent": party.ebox_consent,
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.preferences_set(
+                    party=party,
+                    channel=form.cleaned_data["preferred_channel"],
+                    email_consent=form.cleaned_data["email_consent"],
+                    ebox_consent=form.cleaned_data["ebox_consent"],
+                )
+            except UserError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Je voorkeuren zijn bewaard.")
+                return redirect("portal:preferences")
+        status = 400
+    return render(request, "portal/preferences.html", {"party": party, "form": form}, status=status)
