@@ -1,0 +1,1 @@
+"""Outbound correspondence: templates, letters, the signature folder and delivery."""

@@ -1,0 +1,92 @@
+"""Reads for correspondence: access-checked letters, the signature folder, reach of a contact."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from midoffice.accounts.models import Role, User
+from midoffice.catalog.models import DossierType
+from midoffice.core.errors import NotFound
+from midoffice.correspondence.channels import PostalLines, Reach
+from midoffice.correspondence.models import Letter, LetterState, LetterTemplate, TemplateKind
+from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.selectors import dossier_visible_q
+from midoffice.parties.models import ContactPoint, Party
+
+
+def letter_get_for_user(*, user: User, letter_id: int) -> Letter:
+    """A letter of a dossier the user may see; "not found" for missing and forbidden alike."""
+    visible = Letter.objects.filter(dossier__in=Dossier.objects.filter(dossier_visible_q(user)))
+    letter = (
+        visible.select_related("dossier", "dossier__dossier_type", "dossier__team", "recipient")
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None:
+        raise NotFound("Brief niet gevonden.")
+    return letter
+
+
+def user_can_sign(*, user: User, letter: Letter) -> bool:
+    """Signing officers: the permission, or team leads of the dossier's team."""
+    if user.has_perm("correspondence.sign_letter"):
+        return True
+    return user.role == Role.TEAM_LEAD and user.teams.filter(pk=letter.dossier.team_id).exists()
+
+
+def signature_folder(*, user: User) -> QuerySet[Letter]:
+    """Letters waiting for a signature that ``user`` may sign, oldest first."""
+    letters = Letter.objects.filter(state=LetterState.TO_SIGN)
+    if not user.has_perm("correspondence.sign_letter"):
+        if user.role != Role.TEAM_LEAD:
+            return letters.none()
+        letters = letters.filter(dossier__team__in=user.teams.all())
+    return letters.select_related("dossier", "created_by", "recipient").order_by("updated_at", "id")
+
+
+def letters_for_dossier(*, dossier_id: int) -> QuerySet[Letter]:
+    return Letter.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
+
+
+def templates_for(*, dossier_type: DossierType, kind: str) -> QuerySet[LetterTemplate]:
+    """Active templates of ``kind`` for the type, type-specific ones first."""
+    return LetterTemplate.objects.filter(
+        Q(dossier_type=dossier_type) | Q(dossier_type__isnull=True), kind=kind, is_active=True
+    ).order_by("dossier_type_id", "name")
+
+
+def email_template_for(*, dossier_type: DossierType) -> LetterTemplate | None:
+    return (
+        templates_for(dossier_type=dossier_type, kind=TemplateKind.EMAIL)
+        .order_by("-dossier_type_id", "name")
+        .first()
+    )
+
+
+def party_reach(*, party: Party) -> Reach:
+    """What we know to reach ``party``: preference, consents, e-mail and postal address."""
+    points = list(party.contact_points.order_by("-is_primary", "id"))
+    email = next((p.value for p in points if p.kind == ContactPoint.Kind.EMAIL), "")
+    address_point = next((p for p in points if p.kind == ContactPoint.Kind.ADDRESS), None)
+    address = (
+        PostalLines(
+            street=address_point.street,
+            house_number=address_point.house_number,
+            box=address_point.box,
+            postcode=address_point.postcode,
+            municipality=address_point.municipality,
+            country=address_point.country,
+        )
+        if address_point
+        else None
+    )
+    return Reach(
+        name=party.display_name,
+        preferred=party.preferred_channel,
+        ebox_consent=party.ebox_consent,
+        email_consent=party.email_consent,
+        insz=party.insz or "",
+        kbo=party.kbo or "",
+        email=email,
+        address=address,
+    )

@@ -1,0 +1,1 @@
+"""MAGDA Documentendienst: eBox, paper (bpost) and e-mail delivery of PDF documents."""

@@ -1,0 +1,1 @@
+"""Signing letters: the adapter interface, the built-in PAdES signer and a fake service."""
