@@ -18,10 +18,15 @@ TESTING = "pytest" in sys.modules
 DATA_DIR = Path(
     env(
         "MIDOFFICE_DATA_DIR",
-        str(BASE_DIR / "var"),
-        "Folder for the embedded SQLite database, stored files and caught mail.",
+        "",
+        "Folder for the embedded SQLite database, stored files and caught mail. "
+        "Empty: var/ in the project folder.",
     )
+    or BASE_DIR / "var"
 )
+
+# The embedded default must work on a fresh machine: the data folder is made on start.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env(
     "MIDOFFICE_DEBUG", False, "Development mode: detailed error pages. Never in production."
@@ -100,7 +105,11 @@ INSTALLED_APPS = [
     "midoffice.catalog",
     "midoffice.parties",
     "midoffice.dossiers",
+    "midoffice.correspondence",
+    "midoffice.intake",
     "midoffice.web",
+    "midoffice.publication",
+    "midoffice.portal",
 ]
 
 MIDDLEWARE = [
@@ -198,10 +207,12 @@ STORAGES = {
         "OPTIONS": {
             "location": env(
                 "MIDOFFICE_FILES_DIR",
-                str(DATA_DIR / "files"),
-                "Where raw mails, attachments, letters and packages are stored.",
+                "",
+                "Where raw mails, attachments, letters and packages are stored. "
+                "Empty: MIDOFFICE_DATA_DIR/files.",
                 group="Storage",
             )
+            or str(DATA_DIR / "files")
         },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -238,6 +249,33 @@ DEFAULT_FROM_EMAIL = env(
     "Gemeente Leemdonk <onthaal@leemdonk.example>",
     "Sender of the mail Midoffice sends.",
     group="Mail",
+)
+INTAKE_ACK_MAX_PER_DAY = env(
+    "MIDOFFICE_INTAKE_ACK_MAX_PER_DAY",
+    3,
+    "At most this many automatic acknowledgements per sender per day (loop protection).",
+    group="Mail",
+)
+INTAKE_OWN_DOMAINS = env(
+    "MIDOFFICE_INTAKE_OWN_DOMAINS",
+    [],
+    "Our own mail domains (besides the sender's): mail from them never gets an automatic reply.",
+    group="Mail",
+)
+INTAKE_MAX_MESSAGE_BYTES = env(
+    "MIDOFFICE_INTAKE_MAX_MESSAGE_BYTES",
+    50 * 1024 * 1024,
+    "Largest inbound message accepted; larger ones are quarantined with the reason.",
+    group="Mail",
+)
+INTAKE_MAX_ATTACHMENTS = env(
+    "MIDOFFICE_INTAKE_MAX_ATTACHMENTS",
+    100,
+    "Most attachments in one inbound message.",
+    group="Mail",
+)
+INTAKE_MAX_NESTING = env(
+    "MIDOFFICE_INTAKE_MAX_NESTING", 5, "How deep attached messages are read.", group="Mail"
 )
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -282,3 +320,162 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Correspondence (letters, signature folder, delivery) and its plugins.
+TOWN_NAME = env(
+    "MIDOFFICE_TOWN_NAME",
+    "Gemeente Leemdonk",
+    "The town's name on letters.",
+    group="Correspondence",
+)
+TOWN_ADDRESS = env(
+    "MIDOFFICE_TOWN_ADDRESS",
+    "Marktplein 1, 2640 Leemdonk",
+    "The town hall's address in the letterhead.",
+    group="Correspondence",
+)
+CHANNEL_FALLBACK = env(
+    "MIDOFFICE_CHANNEL_FALLBACK",
+    ["ebox", "email", "paper"],
+    "Order of channels tried when the citizen's preferred one is not usable (ebox, email, paper).",
+    group="Correspondence",
+)
+MAGDA_PLUGIN = env(
+    "MIDOFFICE_MAGDA_PLUGIN", "rest", "Documentendienst plugin (rest).", group="Correspondence"
+)
+MAGDA_URL = env(
+    "MIDOFFICE_MAGDA_URL",
+    "http://127.0.0.1:8083",
+    "Base URL of the MAGDA Documentendienst. The default is the fake, which serve_all starts.",
+    group="Correspondence",
+)
+MAGDA_TOKEN = env(
+    "MIDOFFICE_MAGDA_TOKEN", "", "Bearer token for the Documentendienst.", group="Correspondence"
+)
+MAGDA_TIMEOUT = env(
+    "MIDOFFICE_MAGDA_TIMEOUT",
+    20,
+    "Seconds to wait for the Documentendienst.",
+    group="Correspondence",
+)
+MAGDA_EMAIL = env(
+    "MIDOFFICE_MAGDA_EMAIL",
+    False,
+    "Send e-mail answers through the Documentendienst instead of the town's SMTP server.",
+    group="Correspondence",
+)
+SIGNING_PLUGIN = env(
+    "MIDOFFICE_SIGNING_PLUGIN",
+    "pades",
+    "Signing adapter: pades (built-in, pyHanko) or fake-external.",
+    group="Correspondence",
+)
+SIGNING_P12 = env(
+    "MIDOFFICE_SIGNING_P12",
+    "",
+    "PKCS#12 file with the town's signing key and certificate. Empty: "
+    "MIDOFFICE_DATA_DIR/town-signing.p12 (the demo certificate).",
+    group="Correspondence",
+) or str(DATA_DIR / "town-signing.p12")
+SIGNING_P12_PASSWORD = env(
+    "MIDOFFICE_SIGNING_P12_PASSWORD", "", "Passphrase of that PKCS#12 file.", group="Correspondence"
+)
+SIGNING_TRUST_ROOT = env(
+    "MIDOFFICE_SIGNING_TRUST_ROOT",
+    "",
+    "PEM file of the root that issued the town's certificate (to verify signatures). Empty: "
+    "the demo root beside the PKCS#12 file.",
+    group="Correspondence",
+)
+
+# --- Citizen portal, citizen login, DOSIS and webhooks (apps portal and publication) ---
+PORTAL_LINK_MINUTES = env(
+    "MIDOFFICE_PORTAL_LINK_MINUTES",
+    30,
+    "Minutes an e-mailed portal sign-in link stays valid (it works once).",
+    group="Citizen portal",
+)
+PORTAL_LINKS_PER_HOUR = env(
+    "MIDOFFICE_PORTAL_LINKS_PER_HOUR",
+    3,
+    "Sign-in links mailed per address per hour (ten times that per client address).",
+    group="Citizen portal",
+)
+PORTAL_UPLOAD_MAX_MB = env(
+    "MIDOFFICE_PORTAL_UPLOAD_MAX_MB",
+    10,
+    "Largest attachment (MB) a citizen may add to a follow-up question.",
+    group="Citizen portal",
+)
+OIDC_ISSUER = env(
+    "MIDOFFICE_OIDC_ISSUER",
+    "",
+    "Issuer URL of the citizen login (ACM/IDM). Empty: the fake provider on "
+    "http://127.0.0.1:8081 when MIDOFFICE_DEBUG is true, else no OIDC sign-in.",
+    group="Citizen login (OIDC)",
+)
+OIDC_CLIENT_ID = env(
+    "MIDOFFICE_OIDC_CLIENT_ID",
+    "",
+    "Client id registered at the provider.",
+    group="Citizen login (OIDC)",
+)
+OIDC_CLIENT_SECRET = env(
+    "MIDOFFICE_OIDC_CLIENT_SECRET",
+    "",
+    "Client secret registered at the provider.",
+    group="Citizen login (OIDC)",
+)
+OIDC_SCOPES = env(
+    "MIDOFFICE_OIDC_SCOPES",
+    ["openid", "profile", "rrn"],
+    "Scopes asked for at sign-in.",
+    group="Citizen login (OIDC)",
+)
+OIDC_RRN_CLAIM = env(
+    "MIDOFFICE_OIDC_RRN_CLAIM",
+    "rrn",
+    "Claim that holds the national number.",
+    group="Citizen login (OIDC)",
+)
+OIDC_GIVEN_NAME_CLAIM = env(
+    "MIDOFFICE_OIDC_GIVEN_NAME_CLAIM",
+    "given_name",
+    "Claim that holds the first name.",
+    group="Citizen login (OIDC)",
+)
+OIDC_FAMILY_NAME_CLAIM = env(
+    "MIDOFFICE_OIDC_FAMILY_NAME_CLAIM",
+    "family_name",
+    "Claim that holds the family name.",
+    group="Citizen login (OIDC)",
+)
+FAKE_OIDC = not OIDC_ISSUER and DEBUG
+if FAKE_OIDC:
+    OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET = (
+        "http://127.0.0.1:8081",
+        "midoffice-demo",
+        "demo-secret",
+    )
+DOSIS_ENDPOINT = env(
+    "MIDOFFICE_DOSIS_ENDPOINT",
+    "",
+    "Base URL of the MAGDA DOSIS services. Empty: the fake DOSIS on http://127.0.0.1:8082 "
+    "when MIDOFFICE_DEBUG is true, else no status publication.",
+    group="DOSIS",
+)
+DOSIS_ENTITY = env(
+    "MIDOFFICE_DOSIS_ENTITY",
+    "LEEMDONK",
+    "Code of the town as DOSIS entity (Entiteit).",
+    group="DOSIS",
+)
+DOSIS_SOURCE = env(
+    "MIDOFFICE_DOSIS_SOURCE",
+    "MIDOFFICE",
+    "Source system code (Bron) sent to DOSIS.",
+    group="DOSIS",
+)
+FAKE_DOSIS = not DOSIS_ENDPOINT and DEBUG
+if FAKE_DOSIS:
+    DOSIS_ENDPOINT = "http://127.0.0.1:8082"

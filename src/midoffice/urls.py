@@ -25,5 +25,8 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("intake/", include("midoffice.intake.urls")),
+    path("mijn/", include("midoffice.portal.urls")),
+    path("correspondentie/", include("midoffice.correspondence.urls")),
     path("", include("midoffice.web.urls")),
 ]

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from midoffice.intake.extract import (
+from midoffice.routing.extract import (
     Address,
     Entities,
     Parcel,

@@ -111,8 +111,15 @@ class DossierType(models.Model):
         "drempel automatische routering",
         max_digits=3,
         decimal_places=2,
-        default=0.8,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Leeg: de drempel van het model (gekozen voor 97% juistheid).",
+    )
+    is_team_default = models.BooleanField(
+        "standaardtype van het team",
+        default=False,
+        help_text="Vragen die de routering enkel aan dit team kan toewijzen, krijgen dit type.",
     )
     is_active = models.BooleanField("actief", default=True)
 
