@@ -110,6 +110,8 @@ def test_catalog_and_parties(api, dossier_type):
         "+32470123456",
     }
     assert api.get("/api/v1/parties/", {"q": "desmet@voorbeeld"}).json()[0]["id"] == body["id"]
+    for exact in ["EMMA.DESMET+bouw@voorbeeld.example", "0470/12.34.56", "85073003328"]:
+        assert [p["id"] for p in api.get("/api/v1/parties/", {"q": exact}).json()] == [body["id"]]
     bad = api.post(
         "/api/v1/parties/",
         {"family_name": "X", "insz": "85.07.30-033.29", "phone": "123"},
@@ -124,3 +126,21 @@ def test_list_query_count_does_not_grow(api, dossier_type, django_assert_max_num
         open_dossier(dossier_type=dossier_type)
     with django_assert_max_num_queries(6):
         api.get("/api/v1/dossiers/")
+
+
+def test_paging_reaches_every_dossier_once_including_suspended(api, dossier_type, handler):
+    from midoffice.dossiers.services import dossier_change_status
+
+    dossiers = [open_dossier(dossier_type=dossier_type) for _ in range(7)]
+    for dossier in dossiers[:3]:  # suspended: no deadline
+        dossier_change_status(actor=handler, dossier=dossier, status_code="wacht-op-burger")
+    seen: list[str] = []
+    url = "/api/v1/dossiers/?team=omgeving&open=true&page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [d["reference"] for d in body["results"]]
+        url = body["next"]
+    assert sorted(seen) == sorted(d.reference for d in dossiers)
+    assert len(seen) == len(set(seen))
+    assert seen[-3:] == [d.reference for d in dossiers[:3]]  # no deadline: last, in id order
+    assert api.get("/api/v1/dossiers/?cursor=kapot").status_code == 400

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from midoffice.accounts.models import Role, User
 from midoffice.catalog.models import ClosingDay, DayUnit, Phase
@@ -131,17 +131,40 @@ def _cursor_encode(dossier: Dossier) -> str:
     return f"{day}.{dossier.pk}"
 
 
-def _cursor_q(cursor: str) -> Q:
-    """The keyset condition "after this row" in the order (deadline NULLS LAST, id)."""
+def _cursor_decode(cursor: str) -> tuple[dt.date | None, int]:
     try:
         day_text, id_text = cursor.split(".", 1)
-        last_id = int(id_text)
-        day = None if day_text == "-" else dt.date.fromisoformat(day_text)
+        return (None if day_text == "-" else dt.date.fromisoformat(day_text)), int(id_text)
     except ValueError:
         raise UserError("Deze pagina bestaat niet (meer). Begin opnieuw bovenaan.") from None
-    if day is None:
-        return Q(deadline__isnull=True, id__gt=last_id)
-    return Q(deadline__gt=day) | Q(deadline=day, id__gt=last_id) | Q(deadline__isnull=True)
+
+
+def queue_keyset_page(
+    qs: QuerySet[Dossier], *, cursor: str | None, page_size: int
+) -> tuple[list[Dossier], str | None]:
+    """One page in the order (deadline NULLS LAST, id), after ``cursor``.
+
+    Two index-friendly range scans instead of one ``NULLS LAST`` sort: first the
+    dossiers with a deadline in (deadline, id) order, then — once those run out — the
+    suspended ones without a deadline in id order. Both use the partial index on
+    (team|assignee, deadline, id), so a page deep in the queue costs what the first does,
+    and the order is the same on SQLite (which sorts NULLs first) and PostgreSQL.
+    """
+    day, last_id = _cursor_decode(cursor) if cursor else (dt.date.min, 0)
+    in_null_part = cursor is not None and day is None
+    rows: list[Dossier] = []
+    if not in_null_part:
+        dated = qs.filter(deadline__isnull=False)
+        if cursor:
+            dated = dated.filter(deadline__gte=day).exclude(deadline=day, id__lte=last_id)
+        rows = list(dated.order_by("deadline", "id")[: page_size + 1])
+    if len(rows) <= page_size:
+        undated = qs.filter(deadline__isnull=True)
+        if in_null_part:
+            undated = undated.filter(id__gt=last_id)
+        rows += list(undated.order_by("id")[: page_size + 1 - len(rows)])
+    next_cursor = _cursor_encode(rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
 
 
 def dossier_queue_page(
@@ -157,7 +180,7 @@ def dossier_queue_page(
     """One page of a queue (open dossiers by deadline, then id) with counts per state.
 
     Keyset paging on (deadline, id) uses the partial indexes on (team|assignee, deadline,
-    id), so page 2,000 costs what page 1 costs. Two queries: the counts and the rows.
+    id), so page 2,000 costs what page 1 costs (see :func:`queue_keyset_page`).
     """
     filters = filters or QueueFilters()
     base = dossier_queue(user=user, team_id=team_id, assignee_id=assignee_id)
@@ -183,15 +206,12 @@ def dossier_queue_page(
     rows_qs = base
     if filters.phase:
         rows_qs = rows_qs.filter(phase=filters.phase)
-    if cursor:
-        rows_qs = rows_qs.filter(_cursor_q(cursor))
-    rows = list(
-        rows_qs.select_related("status", "dossier_type", "team", "assignee", "requester").order_by(
-            F("deadline").asc(nulls_last=True), "id"
-        )[: page_size + 1]
+    rows, next_cursor = queue_keyset_page(
+        rows_qs.select_related("status", "dossier_type", "team", "assignee", "requester"),
+        cursor=cursor,
+        page_size=page_size,
     )
-    next_cursor = _cursor_encode(rows[page_size - 1]) if len(rows) > page_size else None
-    return QueuePage(rows=rows[:page_size], next_cursor=next_cursor, counts=counts)
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts)
 
 
 @dataclass(frozen=True)

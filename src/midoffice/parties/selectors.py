@@ -4,26 +4,45 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from midoffice.parties.identifiers import email_match_key
+from midoffice.core.errors import UserError
+from midoffice.parties.identifiers import email_match_key, normalise_phone
 from midoffice.parties.models import ContactPoint, Party
 
 
 def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
-    """Contacts whose name, e-mail, phone, address or identifier matches ``query``."""
+    """Contacts matching ``query``: exact on e-mail, phone and identifiers, else by name.
+
+    An e-mail address, phone number, INSZ or KBO number is looked up through its index
+    (never a scan); other text matches the name. Full-text search over everything is the
+    front desk's search page.
+    """
     q = query.strip()
     if not q:
         return Party.objects.none()
+    if "@" in q:
+        points = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL)
+        local, _, domain = q.rpartition("@")
+        if local and "." in domain:  # a whole address: the indexed key
+            points = points.filter(match_key=email_match_key(q))
+        else:  # part of an address: a scan, rare enough at the front desk
+            points = points.filter(value__icontains=q)
+        ids = points.values("party_id")
+        return Party.objects.filter(pk__in=ids).order_by("display_name", "id")[:limit]
     digits = "".join(ch for ch in q if ch.isdigit())
-    condition = Q(display_name__icontains=q)
-    point_ids = ContactPoint.objects.filter(
-        Q(value__icontains=q) | Q(match_key=email_match_key(q))
-    ).values("party_id")
-    condition |= Q(pk__in=point_ids)
-    if len(digits) == 11:
-        condition |= Q(insz=digits)
-    if len(digits) == 10:
-        condition |= Q(kbo=digits)
-    return Party.objects.filter(condition).order_by("display_name", "id")[:limit]
+    if digits and len(digits) >= 8 and not any(ch.isalpha() for ch in q):
+        condition = Q(insz=digits) | Q(kbo=digits) | Q(kbo=digits.zfill(10))
+        try:
+            phone = normalise_phone(q)
+        except UserError:
+            phone = None
+        if phone:
+            condition |= Q(
+                pk__in=ContactPoint.objects.filter(
+                    kind=ContactPoint.Kind.PHONE, value=phone
+                ).values("party_id")
+            )
+        return Party.objects.filter(condition).order_by("display_name", "id")[:limit]
+    return Party.objects.filter(display_name__icontains=q).order_by("display_name", "id")[:limit]
 
 
 def party_find_by_email(*, email: str) -> Party | None:
