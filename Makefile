@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MIDOFFICE_EMAIL_CORPUS_DIR ?= $(abspath ../shared/data/email-corpus)
+# Labelled Dutch citizen mail the demo's routing model learns from (when present).
+ROUTING_DATA ?= ../shared/data/classification/train.jsonl
 
 .PHONY: setup run test lint types migrations-check pytest bench openapi config-docs clean
 
@@ -24,6 +26,8 @@ run: setup
 	@mkdir -p var
 	MIDOFFICE_DEBUG=true $(BIN)/midoffice migrate --no-input -v0
 	MIDOFFICE_DEBUG=true $(BIN)/midoffice demo_data
+	MIDOFFICE_DEBUG=true $(BIN)/midoffice classifier train --if-missing \
+		$(if $(wildcard $(ROUTING_DATA)),--from-jsonl $(ROUTING_DATA))
 	@echo
 	@echo "  Midoffice runs on http://127.0.0.1:8000/"
 	@echo "  staff workbench  http://127.0.0.1:8000/            (sofie / leemdonk-demo: handler, team Omgeving)"

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "midoffice.catalog",
     "midoffice.parties",
     "midoffice.dossiers",
+    "midoffice.routing",
     "midoffice.correspondence",
     "midoffice.intake",
     "midoffice.web",

@@ -118,8 +118,8 @@ class DeadlineKeysetPagination(BasePagination):
     max_page_size = 200
 
     def paginate_queryset(
-        self, queryset: QuerySet[Dossier], request: Request, view: Any = None
-    ) -> list[Dossier]:
+        self, queryset: QuerySet[Any, Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
         try:
             size = int(request.query_params.get("page_size", self.page_size))
         except ValueError:

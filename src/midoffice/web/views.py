@@ -30,6 +30,7 @@ from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.selectors import QueueFilters
 from midoffice.parties.models import Party
+from midoffice.routing import services as routing_services
 from midoffice.web.forms import (
     AssignForm,
     FrontDeskForm,
@@ -224,8 +225,31 @@ def _route_types() -> list[DossierType]:
 @login_required
 def triage(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    dossiers = list(selectors.dossier_triage_queue(user=user))
+    dossiers = _with_suggestions(list(selectors.dossier_triage_queue(user=user)))
     return render(request, "web/triage.html", {"dossiers": dossiers, "route_types": _route_types()})
+
+
+def _with_suggestions(dossiers: list[Dossier]) -> list[Dossier]:
+    """Attach what recognition suggested for the mail behind each dossier, and why."""
+    from midoffice.intake.models import InboundMessage
+
+    names = dict(DossierType.objects.values_list("code", "name"))
+    ids = dict(DossierType.objects.values_list("code", "pk"))
+    found: dict[int, dict[str, Any]] = {}
+    for dossier_id, recognition in InboundMessage.objects.filter(dossier__in=dossiers).values_list(
+        "dossier_id", "recognition"
+    ):
+        found.setdefault(dossier_id, recognition or {})
+    for dossier in dossiers:
+        recognition = found.get(dossier.pk, {})
+        suggestions = [
+            {"name": names[code], "pk": ids[code], "percent": round(float(p) * 100)}
+            for code, p in recognition.get("suggestions", [])
+            if code in names
+        ]
+        dossier.routing_suggestions = suggestions  # type: ignore[attr-defined]  # display only
+        dossier.routing_reasons = recognition.get("reasons", [])[:3]  # type: ignore[attr-defined]
+    return dossiers
 
 
 @login_required
@@ -240,9 +264,11 @@ def triage_route(request: HttpRequest, reference: str) -> HttpResponse:
         dossier_type = DossierType.objects.filter(pk=form.cleaned_data["dossier_type"]).first()
         if dossier_type is None:
             raise UserError("Kies een bestaand dossiertype.", field="dossier_type")
-        dossier_services.dossier_reroute(actor=user, dossier=dossier, dossier_type=dossier_type)
+        routing_services.dossier_route_from_triage(
+            actor=user, dossier=dossier, dossier_type=dossier_type
+        )
     except UserError as exc:
-        dossiers = list(selectors.dossier_triage_queue(user=user))
+        dossiers = _with_suggestions(list(selectors.dossier_triage_queue(user=user)))
         return render(
             request,
             "web/triage.html",
