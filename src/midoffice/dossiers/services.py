@@ -627,3 +627,34 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=clock.now())
+
+
+@transaction.atomic
+def dossier_requester_set(*, actor: User | None, dossier: Dossier, party: Party) -> Dossier:
+    """Make ``party`` the requester (e.g. when the mail was matched to the wrong contact).
+
+    The previous requester stays on the dossier with the role "other", so nothing is lost;
+    no contacts are merged.
+    """
+    dossier = _lock(dossier)
+    if dossier.requester_id == party.pk:
+        raise UserError("Dit contact is al de aanvrager.", field="party")
+    previous = dossier.requester
+    if previous is not None:
+        DossierParty.objects.filter(
+            dossier=dossier, party=previous, role=DossierParty.Role.REQUESTER
+        ).update(role=DossierParty.Role.OTHER)
+    DossierParty.objects.get_or_create(
+        dossier=dossier, party=party, role=DossierParty.Role.REQUESTER
+    )
+    dossier.requester = party
+    dossier.save(update_fields=["requester"])
+    event_record(
+        dossier=dossier,
+        kind=EventKind.LINK_ADDED,
+        actor=actor,
+        summary=f"Aanvrager is nu {party.display_name}",
+        data={"requester": party.pk, "previous": previous.pk if previous else None},
+    )
+    search_index_dossier(dossier_id=dossier.pk)
+    return dossier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -57,3 +58,86 @@ def caught_mail_list(*, limit: int = 50) -> list[CaughtMail]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class MailAttachmentView:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    dangerous_reason: str
+
+
+@dataclass(frozen=True)
+class MailView:
+    """An inbound mail as staff read it on the dossier page: text, and HTML only sanitised."""
+
+    id: int
+    received_at: datetime
+    from_name: str
+    from_address: str
+    subject: str
+    text: str
+    safe_html: str | None
+    attachments: list[MailAttachmentView]
+
+
+def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
+    """The mails that came in on a dossier, newest first, re-read from the stored raw bytes.
+
+    The caller has already checked that the user may see the dossier.
+    """
+    from midoffice.intake.mailparse import parse_message, sanitize_html
+    from midoffice.intake.storage import blob_read
+
+    messages = list(
+        InboundMessage.objects.filter(dossier_id=dossier_id)
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    views: list[MailView] = []
+    for message in messages:
+        try:
+            parsed = parse_message(blob_read(message.raw_name))
+            text, html = parsed.text_body, parsed.html_body
+        except OSError:
+            text, html = "(Het oorspronkelijke bericht kon niet gelezen worden.)", None
+        views.append(
+            MailView(
+                id=message.pk,
+                received_at=message.created_at,
+                from_name=message.from_name,
+                from_address=message.from_address,
+                subject=message.subject,
+                text=text[:20000],
+                safe_html=sanitize_html(html) if html else None,
+                attachments=[
+                    MailAttachmentView(
+                        id=a.pk,
+                        filename=a.filename or "bijlage",
+                        content_type=a.content_type,
+                        size=a.size,
+                        dangerous_reason=a.dangerous_reason,
+                    )
+                    for a in message.attachments.all()
+                ],
+            )
+        )
+    return views
+
+
+def dossier_attachment(*, dossier_id: int, attachment_id: int) -> tuple[str, str, bytes]:
+    """(file name, media type, bytes) of an attachment of a mail on this dossier.
+
+    Raises ``Attachment.DoesNotExist`` for an attachment of another dossier.
+    """
+    from midoffice.intake.models import Attachment
+    from midoffice.intake.storage import blob_read
+
+    attachment = Attachment.objects.get(pk=attachment_id, message__dossier_id=dossier_id)
+    return (
+        attachment.filename or "bijlage",
+        attachment.content_type,
+        blob_read(attachment.stored_name),
+    )

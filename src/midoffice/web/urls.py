@@ -23,4 +23,10 @@ urlpatterns = [
     path("dossiers/<str:reference>/notitie/", views.dossier_note, name="dossier_note"),
     path("dossiers/<str:reference>/contact/", views.dossier_interaction, name="dossier_contact"),
     path("dossiers/<str:reference>/koppeling/", views.dossier_link, name="dossier_link"),
+    path("dossiers/<str:reference>/aanvrager/", views.dossier_requester, name="dossier_requester"),
+    path(
+        "dossiers/<str:reference>/bijlagen/<int:attachment_id>/",
+        views.dossier_attachment,
+        name="dossier_attachment",
+    ),
 ]

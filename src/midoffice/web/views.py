@@ -17,6 +17,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from midoffice.accounts.models import Team, User
@@ -30,6 +31,7 @@ from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.selectors import QueueFilters
 from midoffice.parties.models import Party
+from midoffice.parties.selectors import party_search
 from midoffice.routing import services as routing_services
 from midoffice.web.forms import (
     AssignForm,
@@ -293,6 +295,8 @@ def _dossier_or_404(user: User, reference: str) -> Dossier:
 
 
 def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
+    from midoffice.intake.selectors import dossier_mail
+
     today = clock.today()
     allowed = workflow.allowed_phases(dossier.phase)
     statuses = [
@@ -317,6 +321,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "can_take": dossier.is_open and dossier.assignee_id != user.pk,
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
+        "mails": dossier_mail(dossier_id=dossier.pk),
     }
 
 
@@ -450,6 +455,50 @@ def dossier_link(request: HttpRequest, reference: str) -> HttpResponse:
         return f"Koppeling met {link.system} toegevoegd."
 
     return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_requester(request: HttpRequest, reference: str) -> HttpResponse:
+    """Link the dossier to another (existing) contact, found by an exact identifier."""
+
+    def do(user: User, dossier: Dossier) -> str:
+        query = request.POST.get("contact", "").strip()
+        if not query:
+            raise UserError("Geef het e-mailadres, telefoonnummer of rijksregisternummer op.")
+        matches = list(party_search(query=query, limit=2))
+        if not matches:
+            raise UserError("Geen contact gevonden met dit gegeven.", field="contact")
+        if len(matches) > 1:
+            raise UserError(
+                "Meer dan één contact past; geef een preciezer gegeven op.", field="contact"
+            )
+        dossier_services.dossier_requester_set(actor=user, dossier=dossier, party=matches[0])
+        return f"{matches[0].display_name} is nu de aanvrager."
+
+    return _action(request, reference, do)
+
+
+@login_required
+def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """Download an attachment of a mail on a dossier the user may see (else not found)."""
+    from midoffice.intake.models import Attachment
+    from midoffice.intake.selectors import dossier_attachment as attachment_read
+
+    user = _staff(request)
+    dossier = _dossier_or_404(user, reference)
+    try:
+        filename, content_type, data = attachment_read(
+            dossier_id=dossier.pk, attachment_id=attachment_id
+        )
+    except (Attachment.DoesNotExist, OSError):
+        raise Http404("Bijlage niet gevonden.") from None
+    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    # Always a download, never rendered in our origin: mail attachments are untrusted.
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["X-Original-Content-Type"] = content_type[:100]
+    return response
 
 
 # --- Contacts, search, front desk, notifications -----------------------------------------
