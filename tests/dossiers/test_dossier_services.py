@@ -153,3 +153,17 @@ def test_confidential_dossier_is_hidden_from_other_teams_and_front_desk(team):
     assert dossier_get_for_user(user=desk, reference=plain.reference) == plain
     with pytest.raises(NotFound):
         dossier_get_for_user(user=outsider, reference=plain.reference)
+
+
+def test_a_status_with_its_own_term_gets_a_status_deadline(dossier_type, handler, monkeypatch):
+    from midoffice.catalog.models import StatusType
+    from midoffice.core import clock
+
+    StatusType.objects.filter(dossier_type=dossier_type, code="beantwoord").update(max_days=10)
+    dossier = open_dossier(dossier_type=dossier_type)
+    assert dossier.status_deadline is None
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 2))  # a Monday
+    dossier = services.dossier_change_status(actor=handler, dossier=dossier, status_code="beantwoord")
+    assert dossier.status_deadline == date(2026, 11, 17)  # 10 working days, 11 Nov excluded
+    dossier = services.dossier_change_status(actor=handler, dossier=dossier, status_code="in-behandeling")
+    assert dossier.status_deadline is None

@@ -154,6 +154,13 @@ class StatusType(models.Model):
         "actie nodig van de burger", default=False, help_text="DOSIS: de bal ligt bij de burger."
     )
     dosis_code = models.CharField("DOSIS-statuscode", max_length=40, blank=True, default="")
+    max_days = models.PositiveIntegerField(
+        "termijn voor deze status",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text="Hoe lang een dossier in deze status mag blijven (telwijze van het type).",
+    )
 
     class Meta:
         verbose_name = "status"

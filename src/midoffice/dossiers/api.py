@@ -64,6 +64,7 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
             "opened_at",
             "closed_at",
             "deadline",
+            "status_deadline",
             "suspended_since",
             "extended",
             "result",

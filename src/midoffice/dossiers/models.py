@@ -99,6 +99,12 @@ class Dossier(models.Model):
         blank=True,
         help_text="Eerste dag waarop de termijn als 'in gevaar' geldt (berekend met de termijn).",
     )
+    status_deadline = models.DateField(
+        "uiterste datum van de status",
+        null=True,
+        blank=True,
+        help_text="Wanneer de huidige status een eigen termijn heeft (volgens het dossiertype).",
+    )
     warning_level = models.PositiveSmallIntegerField(
         default=0, help_text="0: geen, 1: waarschuwing verstuurd, 2: over tijd gemeld."
     )

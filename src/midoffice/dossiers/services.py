@@ -16,7 +16,7 @@ from midoffice.catalog.models import DossierType, Phase, StatusType
 from midoffice.core import clock
 from midoffice.core.errors import Conflict, UserError
 from midoffice.dossiers import hooks, workflow
-from midoffice.dossiers.deadlines import DayUnit, TownCalendar, compute_deadline
+from midoffice.dossiers.deadlines import DayUnit, TownCalendar, add_days, compute_deadline
 from midoffice.dossiers.deadlines import Suspension as SuspensionPeriod
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import (
@@ -89,6 +89,13 @@ def _warn_on(
         day -= dt.timedelta(days=1)
 
 
+def _status_deadline(status: StatusType, dossier_type: DossierType) -> dt.date | None:
+    """The day by which a dossier must leave ``status``, when the type gives it a term."""
+    if not status.max_days:
+        return None
+    return add_days(clock.today(), status.max_days, DayUnit(dossier_type.day_unit), town_calendar())
+
+
 def _deadline_for(dossier: Dossier, dossier_type: DossierType) -> _Deadline:
     received = clock.localdate(dossier.received_at)
     periods = (
@@ -159,6 +166,7 @@ def dossier_open(
     deadline = _deadline_for(dossier, dossier_type)
     dossier.deadline = dossier.deadline_base = deadline.due
     dossier.warn_on = deadline.warn_on
+    dossier.status_deadline = _status_deadline(status, dossier_type)
     dossier.assignee = _auto_assignee(dossier.team)
     dossier.save()
     if requester is not None:
@@ -254,6 +262,8 @@ def dossier_change_status(
     dossier.status = new
     dossier.phase = new.phase
     dossier.is_open = new.phase != Phase.CLOSED
+    dossier.status_deadline = _status_deadline(new, dossier.dossier_type)
+    fields.append("status_deadline")
     if "suspended_since" in fields:
         deadline = _deadline_for(dossier, dossier.dossier_type)
         dossier.deadline, dossier.warn_on = deadline.due, deadline.warn_on
@@ -478,7 +488,17 @@ def dossier_reroute(*, actor: User | None, dossier: Dossier, dossier_type: Dossi
     dossier.phase = status.phase
     dossier.team = dossier_type.team
     dossier.confidential = dossier_type.confidential
-    fields = ["dossier_type", "status", "phase", "team", "confidential", "deadline", "warn_on"]
+    dossier.status_deadline = _status_deadline(status, dossier_type)
+    fields = [
+        "dossier_type",
+        "status",
+        "phase",
+        "team",
+        "confidential",
+        "deadline",
+        "warn_on",
+        "status_deadline",
+    ]
     if (
         dossier.assignee_id
         and not dossier_type.team.members.filter(pk=dossier.assignee_id).exists()

@@ -322,6 +322,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
         "mails": dossier_mail(dossier_id=dossier.pk),
+        "today": today,
     }
 
 
