@@ -163,7 +163,11 @@ def test_a_status_with_its_own_term_gets_a_status_deadline(dossier_type, handler
     dossier = open_dossier(dossier_type=dossier_type)
     assert dossier.status_deadline is None
     monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 2))  # a Monday
-    dossier = services.dossier_change_status(actor=handler, dossier=dossier, status_code="beantwoord")
+    dossier = services.dossier_change_status(
+        actor=handler, dossier=dossier, status_code="beantwoord"
+    )
     assert dossier.status_deadline == date(2026, 11, 17)  # 10 working days, 11 Nov excluded
-    dossier = services.dossier_change_status(actor=handler, dossier=dossier, status_code="in-behandeling")
+    dossier = services.dossier_change_status(
+        actor=handler, dossier=dossier, status_code="in-behandeling"
+    )
     assert dossier.status_deadline is None
