@@ -154,6 +154,19 @@ def main() -> None:
             f"peak {peak / 1e6:.1f} MB = {peak / len(raw):.2f}x (target <= 3x); "
             f"state {done.state}"
         )
+        # The import path processes the bytes it has just stored (no read-back).
+        del raw, stored, done
+        raw = big_mail(args.attachment_mb * 1024 * 1024)
+        gc.collect()
+        tracemalloc.start()
+        stored = services.inbound_store(raw, source=source)
+        done = services.inbound_process(inbound_id=stored.pk, raw=raw)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"  same, import path       peak {peak / 1e6:.1f} MB = {peak / len(raw):.2f}x "
+            f"(bytes in hand, not read back); state {done.state}"
+        )
 
 
 if __name__ == "__main__":

@@ -115,6 +115,23 @@ def _claim(message_id: int) -> OutboxMessage | None:
         return message
 
 
+def outbox_mark_sent(delivery: Delivery, *, result: dict[str, Any] | None = None) -> None:
+    """Record ``delivery`` as sent, in the handler's own transaction.
+
+    For a far side that cannot deduplicate (an SMTP server): a handler calls this in
+    the transaction that records its own bookkeeping, right after the far side
+    accepted, so that the window in which a crash makes the sweep deliver again (same
+    idempotency key) is one short commit. ``outbox_deliver`` finds the row sent.
+    """
+    OutboxMessage.objects.filter(pk=delivery.message_id).update(
+        state=OutboxMessage.State.SENT,
+        sent_at=clock.now(),
+        result=result or {},
+        last_error="",
+        lease_until=None,
+    )
+
+
 def outbox_deliver(*, message_id: int) -> str:
     """Deliver one message if it is due; returns the resulting state.
 

@@ -13,15 +13,18 @@ transaction. No signals.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
 import phonenumbers
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from midoffice.accounts.models import User
 from midoffice.core.errors import UserError
-from midoffice.dossiers.models import Dossier, DossierParty, EventKind, SearchDocument
+from midoffice.dossiers.models import Dossier, DossierParty, Event, EventKind, SearchDocument
 from midoffice.dossiers.selectors import dossier_visible_q
 from midoffice.parties.identifiers import email_match_key, normalise_phone
 from midoffice.parties.models import ContactPoint, Party
@@ -55,7 +58,16 @@ def _phone_variants(value: str) -> list[str]:
     return [value, national.replace(" ", ""), value.lstrip("+")]
 
 
-def _party_lines(party_ids: list[int]) -> dict[int, list[str]]:
+def _party_lines(
+    party_ids: list[int], cache: dict[int, list[str]] | None = None
+) -> dict[int, list[str]]:
+    """The searchable lines of each party; ``cache`` (one deferred flush) is read first
+    and filled."""
+    if cache is not None:
+        missing = [pid for pid in party_ids if pid not in cache]
+        if missing:
+            cache.update(_party_lines(missing))
+        return {pid: cache[pid] for pid in party_ids}
     lines: dict[int, list[str]] = {pid: [] for pid in party_ids}
     for pid, name in Party.objects.filter(pk__in=party_ids).values_list("pk", "display_name"):
         lines[pid].append(name)
@@ -71,9 +83,17 @@ def _party_lines(party_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _write(key: int, body: str, *, dossier_id: int | None, party_id: int | None) -> None:
-    SearchDocument.objects.update_or_create(
-        id=key, defaults={"body": body, "dossier_id": dossier_id, "party_id": party_id}
-    )
+    # Update first, insert when missing: update_or_create adds a savepoint and a
+    # SELECT … FOR UPDATE to every call, also the common one that finds the document.
+    fields = {"body": body, "dossier_id": dossier_id, "party_id": party_id}
+    if not SearchDocument.objects.filter(id=key).update(**fields):
+        try:
+            # A savepoint: another transaction may insert the same key first (two
+            # dossiers of one contact that had no document yet).
+            with transaction.atomic():
+                SearchDocument.objects.create(id=key, **fields)
+        except IntegrityError:
+            SearchDocument.objects.filter(id=key).update(**fields)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM dossiers_search_fts WHERE rowid = %s", [key])
@@ -82,33 +102,111 @@ def _write(key: int, body: str, *, dossier_id: int | None, party_id: int | None)
             )
 
 
+# (kind, id) → None: an ordered set of the documents to write when the block ends.
+_deferred: ContextVar[dict[tuple[str, int], None] | None] = ContextVar(
+    "search_deferred", default=None
+)
+
+
+@contextmanager
+def search_index_deferred() -> Iterator[None]:
+    """Inside the caller's transaction, index each dossier and contact once, when the
+    block ends, instead of at every :func:`search_index_dossier` /
+    :func:`search_index_party` call in it.
+
+    A pipeline that opens a dossier and then logs on it (the e-mail intake) would
+    otherwise rebuild the same document twice. The document is written from the data
+    as it is at the end of the block, still inside the transaction; when the block
+    raises, nothing is indexed (the transaction is rolled back anyway). Nested blocks
+    leave the indexing to the outermost one.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: dict[tuple[str, int], None] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    party_lines: dict[int, list[str]] = {}  # read once for a contact and its dossier
+    for kind, pk in pending:
+        if kind == "dossier":
+            _index_dossier(pk, party_lines)
+        else:
+            _index_party(pk, party_lines)
+
+
 def search_index_dossier(*, dossier_id: int) -> None:
     """(Re)write the searchable text of one dossier: reference, subject, type, location,
-    parties with their contact points, notes, contact moments and message summaries."""
-    dossier = Dossier.objects.select_related("dossier_type").get(pk=dossier_id)
-    party_ids = list(dossier.parties.values_list("party_id", flat=True))
-    if dossier.requester_id and dossier.requester_id not in party_ids:
-        party_ids.append(dossier.requester_id)
+    parties with their contact points, notes, contact moments and message summaries.
+    Inside :func:`search_index_deferred`, done once at the end of that block."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending["dossier", dossier_id] = None
+        return
+    _index_dossier(dossier_id)
+
+
+def _index_dossier(dossier_id: int, party_lines: dict[int, list[str]] | None = None) -> None:
+    # Plain values, no model instances: this runs once or twice per mail at intake.
+    (
+        reference,
+        subject,
+        description,
+        type_name,
+        street,
+        number,
+        postcode,
+        municipality,
+        requester_id,
+    ) = Dossier.objects.values_list(
+        "reference",
+        "subject",
+        "description",
+        "dossier_type__name",
+        "location_street",
+        "location_number",
+        "location_postcode",
+        "location_municipality",
+        "requester_id",
+    ).get(pk=dossier_id)
+    party_ids = list(
+        DossierParty.objects.filter(dossier_id=dossier_id).values_list("party_id", flat=True)
+    )
+    if requester_id and requester_id not in party_ids:
+        party_ids.append(requester_id)
     parts = [
-        dossier.reference,
-        dossier.subject,
-        dossier.description,
-        dossier.dossier_type.name,
-        f"{dossier.location_street} {dossier.location_number}",
-        f"{dossier.location_postcode} {dossier.location_municipality}",
+        reference,
+        subject,
+        description,
+        type_name,
+        f"{street} {number}",
+        f"{postcode} {municipality}",
     ]
-    for lines in _party_lines(party_ids).values():
+    for lines in _party_lines(party_ids, party_lines).values():
         parts.extend(lines)
-    events = dossier.events.filter(kind__in=_SEARCHABLE_EVENTS).values_list("summary", "data")
+    events = Event.objects.filter(dossier_id=dossier_id, kind__in=_SEARCHABLE_EVENTS).values_list(
+        "summary", "data"
+    )
     for summary, data in events:
         parts.append(str((data or {}).get("text") or summary))
     body = "\n".join(p.strip() for p in parts if p and p.strip())
-    _write(dossier_key(dossier.pk), body, dossier_id=dossier.pk, party_id=None)
+    _write(dossier_key(dossier_id), body, dossier_id=dossier_id, party_id=None)
 
 
 def search_index_party(*, party_id: int) -> None:
-    """(Re)write the searchable text of one contact: name and contact points."""
-    lines = _party_lines([party_id]).get(party_id, [])
+    """(Re)write the searchable text of one contact: name and contact points.
+    Inside :func:`search_index_deferred`, done once at the end of that block."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending["party", party_id] = None
+        return
+    _index_party(party_id)
+
+
+def _index_party(party_id: int, party_lines: dict[int, list[str]] | None = None) -> None:
+    lines = _party_lines([party_id], party_lines).get(party_id, [])
     _write(party_key(party_id), "\n".join(lines), dossier_id=None, party_id=party_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,7 +22,7 @@ from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 
 from midoffice.core import clock
-from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler
+from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler, outbox_mark_sent
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.services import interaction_log
 from midoffice.intake.models import InboundMessage, SentMessage
@@ -90,7 +91,8 @@ def acknowledgement_queue(
     in_reply_to: str | None,
 ) -> str:
     """Queue the acknowledgement in the caller's transaction. Returns "" when queued,
-    otherwise why it was not (loop protection)."""
+    otherwise why it was not (loop protection). Sets ``inbound.acknowledgement_message_id``
+    without saving: the caller saves the inbound message."""
     if not allowed:
         return "Geen automatisch antwoord (lusbeveiliging)."
     key = email_match_key(to_address)
@@ -132,8 +134,8 @@ def acknowledgement_queue(
         inbound=inbound,
         recipient_key=key,
     )
+    # Saved by the caller, with the rest of the inbound message's changes.
     inbound.acknowledgement_message_id = message_id
-    inbound.save(update_fields=["acknowledgement_message_id"])
     return ""
 
 
@@ -144,19 +146,31 @@ def mail_send(delivery: Delivery) -> dict[str, Any]:
     payload = delivery.payload
     message_id = payload.get("message_id") or _message_id(delivery.idempotency_key)
     headers = {**payload.get("headers", {}), "Message-ID": f"<{message_id}>"}
+    connection = get_connection(fail_silently=False)
     mail = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["text"],
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=payload["to"],
         headers=headers,
-        connection=get_connection(fail_silently=False),
+        connection=connection,
     )
     if payload.get("html"):
         mail.attach_alternative(payload["html"], "text/html")
-    mail.send(fail_silently=False)
-    _record_sent(payload, message_id)
-    return {"message_id": message_id}
+    result = {"message_id": message_id}
+    connection.open()
+    try:
+        mail.send(fail_silently=False)
+        # The server said 250. Between that and this commit a crash means the sweep
+        # sends again (same Message-ID, so the receiver sees one message twice, never
+        # two messages): keep the window to one commit, before the QUIT round trip.
+        with transaction.atomic():
+            outbox_mark_sent(delivery, result=result)
+            _record_sent(payload, message_id)
+    finally:
+        with suppress(Exception):  # delivered and recorded: a failed QUIT changes nothing
+            connection.close()
+    return result
 
 
 def _record_sent(payload: dict[str, Any], message_id: str) -> None:

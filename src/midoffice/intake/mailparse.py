@@ -32,6 +32,7 @@ import hashlib
 import html as html_module
 import io
 import re
+import secrets
 import struct
 import unicodedata
 import zipfile
@@ -58,6 +59,7 @@ __all__ = [
     "Rejection",
     "html_to_text",
     "parse_message",
+    "parse_message_id",
     "sanitize_html",
 ]
 
@@ -228,6 +230,8 @@ class _Context:
     attachment_count: int = 0
     rejection: Rejection | None = None
     dangerous: list[str] = field(default_factory=list)
+    #: Decoded bodies of large parts, by the placeholder the stdlib saw instead.
+    large_parts: dict[bytes, bytes] = field(default_factory=dict)
 
     def reject(self, code: str, message_nl: str) -> None:
         if self.rejection is None:
@@ -300,6 +304,18 @@ def parse_message(raw: bytes, *, limits: ParseLimits | None = None) -> ParsedMes
     return _with_context(parsed, ctx)
 
 
+def parse_message_id(raw: bytes) -> str | None:
+    """The Message-ID exactly as :func:`parse_message` reads it, from the header block
+    only and without building the rest (intake's dedupe key, read before storing)."""
+    try:
+        defects = _Defects()
+        head = _repair_header_block(bytes(raw[:_MAX_HEADER_SCAN]), defects)
+        msg = _stdlib_parse(head, defects, headers_only=True)
+        return _first_msgid(_first_values(_raw_headers(msg)).get("message-id"))
+    except Exception:  # noqa: BLE001 - never raises, like parse_message
+        return None
+
+
 def _with_context(parsed: ParsedMessage, ctx: _Context) -> ParsedMessage:
     return ParsedMessage(
         **{name: getattr(parsed, name) for name in _MESSAGE_FIELDS if name not in _CTX_FIELDS},
@@ -357,6 +373,9 @@ def _parse_bytes(raw: bytes, ctx: _Context, depth: int) -> ParsedMessage:
         msg = _stdlib_parse(head, defects, headers_only=True)
         return _build(msg, raw_size=len(raw), ctx=ctx, depth=depth, defects=defects, body=False)
 
+    raw_size = len(raw)
+    if depth == 0 and raw_size >= LARGE_PART_BYTES:
+        raw = _cut_large_parts(raw, ctx) or raw
     repaired = _limit_multipart_depth(_repair_header_block(raw, defects), defects)
     msg = _stdlib_parse(repaired, defects, headers_only=False)
     for repair in (_repair_boundary_junk, _repair_lost_boundary):
@@ -364,7 +383,7 @@ def _parse_bytes(raw: bytes, ctx: _Context, depth: int) -> ParsedMessage:
         if again is not repaired:
             repaired = again
             msg = _stdlib_parse(repaired, defects, headers_only=False)
-    return _build(msg, raw_size=len(raw), ctx=ctx, depth=depth, defects=defects, body=True)
+    return _build(msg, raw_size=raw_size, ctx=ctx, depth=depth, defects=defects, body=True)
 
 
 def _stdlib_parse(raw: bytes, defects: _Defects, *, headers_only: bool) -> Message:
@@ -393,6 +412,190 @@ def _human_size(n: int) -> str:
     if n >= _MB:
         return f"{n / _MB:.1f} MB".replace(".", ",")
     return f"{n} bytes"
+
+
+# --------------------------------------------------------------------------------------
+# Large parts: decoded outside the stdlib parser
+# --------------------------------------------------------------------------------------
+#
+# The stdlib parser keeps a part's body as a str (one copy of the encoded bytes, four
+# bytes per character for 8-bit data), joins it from lines (another), and decoding it
+# makes more. For a mail with a 25 MB attachment that is ~9x the message in memory. So a
+# light byte-level scan first finds leaf parts with a large body, decodes them here
+# straight from the raw bytes (one allocation, the decoded size), and hands the stdlib
+# the message with a short placeholder in their place; the attachment built from the
+# placeholder gets the decoded content back. Whenever the scan is not sure it sees the
+# structure exactly as the stdlib will (RFC 2231 boundaries, duplicate Content-Type
+# headers, bare CRs, a body that is not clean base64, text or message parts), that part
+# is simply left to the normal path.
+
+#: Parts whose encoded body is at least this large take the fast path.
+LARGE_PART_BYTES = 1 * _MB
+_MAX_LARGE_SCAN_DEPTH = 8
+_LARGE_CTES = frozenset({"base64", "quoted-printable", "7bit", "8bit", "binary", ""})
+_PART_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:|[ \t]")
+_CT_NAME = re.compile(rb"content-type[ \t]*:", re.IGNORECASE)
+_CTE_NAME = re.compile(rb"content-transfer-encoding[ \t]*:", re.IGNORECASE)
+_SCAN_CTYPE = re.compile(rb"[ \t]*([!#-'*+.0-9A-Z^-~-]+/[!#-'*+.0-9A-Z^-~-]+)", re.IGNORECASE)
+_SCAN_BOUNDARY = re.compile(
+    rb';[ \t]*boundary[ \t]*=[ \t]*(?:"([^"\\\r\n]{1,200})"|([^;\s"]{1,200}))', re.IGNORECASE
+)
+_RFC2231_BOUNDARY = re.compile(rb"boundary\*", re.IGNORECASE)
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=\r\n]|\r(?!\n)")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_DASH_LINE_START = re.compile(rb"^--", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class _LargePart:
+    start: int
+    end: int
+    encoding: str
+
+
+def _scan_header_block(raw: bytes, start: int, limit: int) -> tuple[int, list[bytes]] | None:
+    """(offset of the body, unfolded header lines) of the block at ``start``; None when
+    a line is not clearly a header (the stdlib would read it differently)."""
+    headers: list[bytes] = []
+    pos = start
+    while pos < limit:
+        nl = raw.find(b"\n", pos, limit)
+        if nl < 0:
+            return None
+        line = raw[pos:nl]
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if not line:
+            return nl + 1, headers
+        if b"\r" in line or not _PART_HEADER_LINE.match(line):
+            return None
+        if line[:1] in (b" ", b"\t"):
+            if not headers:
+                return None
+            headers[-1] += line
+        else:
+            headers.append(line)
+        pos = nl + 1
+        if len(headers) > 200:
+            return None
+    return None
+
+
+def _scan_field(headers: list[bytes], name: re.Pattern[bytes]) -> tuple[bool, bytes]:
+    """(unique, value) of the ``name`` header: not unique when repeated; b"" when absent."""
+    found = [h[m.end() :] for h in headers if (m := name.match(h))]
+    return len(found) <= 1, found[0] if found else b""
+
+
+def _scan_large_parts(
+    raw: bytes, start: int, end: int, boundaries: tuple[bytes, ...], depth: int
+) -> list[_LargePart] | None:
+    """Large leaf bodies inside the entity at ``raw[start:end]``; None on any doubt."""
+    scanned = _scan_header_block(raw, start, min(end, start + _MAX_HEADER_SCAN))
+    if scanned is None:
+        return None
+    body, headers = scanned
+    ctype_unique, ctype_value = _scan_field(headers, _CT_NAME)
+    cte_unique, cte_value = _scan_field(headers, _CTE_NAME)
+    if not (ctype_unique and cte_unique):
+        return None
+    ctype_match = _SCAN_CTYPE.match(ctype_value)
+    ctype = ctype_match.group(1).lower() if ctype_match else b"text/plain"
+    if ctype.startswith(b"multipart/"):
+        if depth >= _MAX_LARGE_SCAN_DEPTH or _RFC2231_BOUNDARY.search(ctype_value):
+            return None
+        found = _SCAN_BOUNDARY.search(ctype_value)
+        if found is None:
+            return None
+        boundary = (found.group(1) or found.group(2) or b"").rstrip(b" \t")
+        if not boundary:
+            return None
+        return _scan_multipart(raw, body, end, (*boundaries, boundary), depth)
+    encoding = cte_value.strip().lower().decode("ascii", "replace")
+    if (
+        end - body < LARGE_PART_BYTES
+        or encoding not in _LARGE_CTES
+        or ctype.startswith((b"text/", b"message/", b"multipart/"))
+    ):
+        return []
+    return [_LargePart(body, end, encoding)]
+
+
+def _scan_multipart(
+    raw: bytes, body: int, end: int, boundaries: tuple[bytes, ...], depth: int
+) -> list[_LargePart] | None:
+    boundary = boundaries[-1]
+    delimiter = re.compile(rb"^--" + re.escape(boundary) + rb"(--)?[ \t]*\r?$", re.MULTILINE)
+    starts: list[int] = []  # where each part's entity starts
+    ends: list[int] = []  # where the EOL before each delimiter starts
+    closed = False
+    for m in delimiter.finditer(raw, body, end):
+        eol = m.start()
+        if eol > body:
+            eol -= 2 if raw[eol - 2 : eol] == b"\r\n" else 1
+        ends.append(eol)
+        starts.append(m.end() + 1)
+        if m.group(1):
+            closed = True
+            break
+    if not closed or len(starts) < 2:
+        return None  # no closing delimiter: let the stdlib and the repairs decide
+    found: list[_LargePart] = []
+    for part_start, part_end in zip(starts[:-1], ends[1:], strict=True):
+        parts = _scan_large_parts(raw, part_start, part_end, boundaries, depth + 1)
+        if parts is None:
+            return None
+        found.extend(parts)
+    return found
+
+
+def _decode_large_part(raw: bytes, part: _LargePart) -> bytes | None:
+    """The transfer-decoded body, as the stdlib would decode it; None on any doubt."""
+    view = memoryview(raw)[part.start : part.end]
+    try:
+        # No line of the body may look like a delimiter the stdlib watches for.
+        if _DASH_LINE_START.search(raw, part.start, part.end):
+            return None
+        if part.encoding == "base64":
+            if _NOT_BASE64.search(raw, part.start, part.end):
+                return None
+            return binascii.a2b_base64(view, strict_mode=False)
+        if _BARE_CR.search(raw, part.start, part.end):
+            return None
+        if part.encoding == "quoted-printable":
+            return binascii.a2b_qp(view)
+        return bytes(view)
+    except (binascii.Error, ValueError):
+        return None
+    finally:
+        view.release()
+
+
+def _cut_large_parts(raw: bytes, ctx: _Context) -> bytes | None:
+    """``raw`` with large leaf bodies replaced by placeholders whose decoded content is
+    registered in ``ctx.large_parts``; None when there is nothing to cut (or doubt)."""
+    parts = _scan_large_parts(raw, 0, len(raw), (), 0)
+    if not parts:
+        return None
+    token = secrets.token_hex(16)  # unguessable: no real part can decode to a marker
+    chunks: list[bytes] = []
+    copied = 0
+    for number, part in enumerate(parts):
+        content = _decode_large_part(raw, part)
+        if content is None:
+            continue
+        marker = f"midoffice-large-part-{token}-{number}".encode()
+        ctx.large_parts[marker] = content
+        placeholder = (
+            binascii.b2a_base64(marker, newline=False) if part.encoding == "base64" else marker
+        )
+        chunks.append(raw[copied : part.start])
+        chunks.append(placeholder)
+        copied = part.end
+    if not chunks:
+        return None
+    chunks.append(raw[copied:])
+    return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------------------
@@ -1330,6 +1533,8 @@ def _make_attachments(
     ctype = info.ctype
     filename = _sanitize_filename(info.filename)
     content = _leaf_bytes(part, defects)
+    if ctx.large_parts and len(content) < 100:
+        content = ctx.large_parts.pop(content, content)
     nested: ParsedMessage | None = None
     derived: list[ParsedAttachment] = []
     lower_name = (filename or "").lower()

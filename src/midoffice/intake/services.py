@@ -12,23 +12,31 @@ steps. A failure in any step quarantines the message and keeps the raw bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from dataclasses import asdict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from midoffice.catalog.models import DossierType
 from midoffice.core import clock
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
+from midoffice.dossiers.search import search_index_deferred
 from midoffice.dossiers.services import dossier_open, interaction_log
 from midoffice.intake import kinds, storage
-from midoffice.intake.mailparse import ParsedMessage, ParseLimits, parse_message
+from midoffice.intake.mailparse import (
+    ParsedMessage,
+    ParseLimits,
+    parse_message,
+    parse_message_id,
+)
 from midoffice.intake.models import Attachment, InboundMessage, MailSource, SentMessage
 from midoffice.intake.recognition import Recognition, recognise
+from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import Party
 from midoffice.parties.selectors import party_find_by_email
 from midoffice.parties.services import party_create
@@ -75,7 +83,7 @@ def message_id_of(raw: bytes) -> str:
     """The Message-ID (without brackets) read from the header block only."""
     match = _HEADER_END.search(raw, 0, _MAX_HEADER_SCAN)
     header = raw[: match.end()] if match else raw[:_MAX_HEADER_SCAN]
-    return (parse_message(header).message_id or "")[:998]
+    return (parse_message_id(header) or "")[:998]
 
 
 def inbound_store(raw: bytes, *, source: MailSource, enqueue: bool = True) -> InboundMessage:
@@ -127,19 +135,24 @@ def own_domains() -> list[str]:
     return domains
 
 
-def inbound_process(*, inbound_id: int) -> InboundMessage:
+def inbound_process(*, inbound_id: int, raw: bytes | None = None) -> InboundMessage:
     """Run the processing steps on a received message. Idempotent: a message that is
-    already past ``received`` is returned untouched. Any failure quarantines it."""
+    already past ``received`` is returned untouched. Any failure quarantines it.
+
+    ``raw``: the bytes the caller has just stored (an import), so a large message is
+    not read back into memory a second time; otherwise they are read from storage.
+    """
     message = InboundMessage.objects.get(pk=inbound_id)
     if message.state != State.RECEIVED:
         return message
     try:
-        raw = storage.blob_read(message.raw_name)
+        if raw is None or len(raw) != message.size:
+            raw = storage.blob_read(message.raw_name)
         parsed = parse_message(raw, limits=parse_limits())
         if parsed.rejection is not None:
             _record_parsed(message, parsed)
             raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)
-        with transaction.atomic():
+        with transaction.atomic(), search_index_deferred():
             locked = InboundMessage.objects.select_for_update().get(pk=inbound_id)
             if locked.state != State.RECEIVED:
                 return locked
@@ -181,19 +194,23 @@ def inbound_retry(*, inbound_id: int) -> InboundMessage:
     return inbound_process(inbound_id=inbound_id)
 
 
-def _record_parsed(message: InboundMessage, parsed: ParsedMessage) -> None:
+_PARSED_FIELDS = ["subject", "from_address", "from_name", "to_addresses", "sent_at"]
+
+
+def _record_parsed(message: InboundMessage, parsed: ParsedMessage, *, save: bool = True) -> None:
     message.subject = parsed.subject or ""
     message.from_address = (parsed.from_address or "")[:320]
     message.from_name = (parsed.from_name or "")[:300]
     message.to_addresses = parsed.to_addresses[:100]
     message.sent_at = parsed.date
-    message.save(update_fields=["subject", "from_address", "from_name", "to_addresses", "sent_at"])
+    if save:
+        message.save(update_fields=_PARSED_FIELDS)
 
 
 def _route(message: InboundMessage, parsed: ParsedMessage) -> None:
     """All writes of one message, inside the caller's transaction."""
     message.attempts += 1
-    _record_parsed(message, parsed)
+    _record_parsed(message, parsed, save=False)  # saved once, by _finish
     kind = kinds.classify(parsed, own_domains=own_domains())
     message.kind = kind.kind
     message.state = State.PARSED
@@ -327,19 +344,32 @@ def _route_bounce(message: InboundMessage, parsed: ParsedMessage, kind: kinds.Ki
     _finish(message, State.LINKED, "bounce", "Onbestelbaar-melding bij een verstuurd bericht.")
 
 
+def _lock_sender(address: str) -> None:
+    """Until commit, no other worker finds-or-creates the contact for this address: two
+    mails from one new sender, processed side by side, must not create two contacts."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: one writing transaction at a time already
+    digest = hashlib.sha256(email_match_key(address).encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+
+
 def _sender_party(parsed: ParsedMessage) -> Party | None:
     if not parsed.from_address:
         return None
     try:
+        _lock_sender(parsed.from_address)
         party = party_find_by_email(email=parsed.from_address)
         if party is not None:
             return party
         name = " ".join((parsed.from_name or "").split())
         given, _, family = name.partition(" ")
-        with transaction.atomic():
-            return party_create(
-                given_name=given[:120], family_name=family[:120], email=parsed.from_address
-            )
+        # party_create is atomic itself: a refused address rolls back its savepoint.
+        return party_create(
+            given_name=given[:120], family_name=family[:120], email=parsed.from_address
+        )
     except UserError:
         return None  # not a usable address: the dossier has no requester yet
 
@@ -383,7 +413,6 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
         message_ref=message.message_id[:120],
     )
     message.dossier = dossier
-    _finish(message, State.ROUTED)
     if party is not None and parsed.from_address:
         from midoffice.intake.acknowledgement import acknowledgement_queue
 
@@ -398,7 +427,8 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
         )
         if skipped:
             message.recognition = {**message.recognition, "acknowledgement": skipped}
-            message.save(update_fields=["recognition"])
+    # One UPDATE for everything the steps set (state, parsed fields, acknowledgement id).
+    _finish(message, State.ROUTED)
 
 
 def inbound_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
