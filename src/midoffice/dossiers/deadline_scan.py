@@ -73,7 +73,9 @@ def deadline_scan(*, today: dt.date | None = None) -> ScanResult:
     notifications = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for level, event_kind, notice_kind, summary, condition in _THRESHOLDS:
-            scope = f"d.is_open = %(yes)s AND {condition}"
+            # "d.is_open" and the literal levels match the partial indexes' predicates
+            # (dossier_scan_*_idx), which SQLite needs in the same form to use them.
+            scope = f"d.is_open AND {condition}"
             cursor.execute(
                 f"INSERT INTO {event_t} "  # noqa: S608 - table names from _meta, values bound
                 "(dossier_id, kind, at, actor_id, actor_label, public, summary, data) "

@@ -132,9 +132,17 @@ class Dossier(models.Model):
                 fields=["deadline"], name="dossier_open_deadline_idx", condition=Q(is_open=True)
             ),
             models.Index(fields=["requester"], name="dossier_requester_idx"),
-            # The warning scan: open dossiers whose warning day has come.
+            # The deadline scan reads only dossiers not yet warned / not yet reported, so a
+            # daily run costs what is new, not every dossier that is already overdue.
             models.Index(
-                fields=["warn_on"], name="dossier_open_warn_on_idx", condition=Q(is_open=True)
+                fields=["warn_on"],
+                name="dossier_scan_warn_idx",
+                condition=Q(is_open=True) & Q(warning_level__lt=1),
+            ),
+            models.Index(
+                fields=["deadline"],
+                name="dossier_scan_overdue_idx",
+                condition=Q(is_open=True) & Q(warning_level__lt=2),
             ),
         ]
 
