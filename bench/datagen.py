@@ -17,6 +17,7 @@ contacts that each have one e-mail address; one to three timeline events per dos
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "is_open", "team_id", "assignee_id", "confidential", "channel", "requester_id",
         "location_street", "location_number", "location_postcode", "location_municipality",
         "capakey", "received_at", "opened_at", "closed_at", "deadline", "deadline_base",
-        "suspended_since", "extended", "warning_level", "result_id",
+        "suspended_since", "extended", "warning_level", "result_id", "warn_on",
     ),
     "dossiers_dossierparty": ("id", "dossier_id", "party_id", "role"),
     "dossiers_event": (
@@ -196,6 +197,8 @@ class TypeInfo:
     confidential: bool
     statuses: dict[str, int]  # phase -> status id (first status of that phase)
     results: tuple[int, ...]
+    warn_fraction: float = 0.8  # at risk from this share of the processing time on
+    warn_days_left: int | None = None  # ... or when this many counting days are left
 
     @property
     def weight(self) -> int:
@@ -260,21 +263,54 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> Calla
     return pick
 
 
-def open_probability(age_days: float) -> float:
-    """Recent dossiers are mostly open, old ones mostly closed; about 30 % overall."""
+def open_probability(age_days: float, open_share: float | None = None) -> float:
+    """Recent dossiers are mostly open, old ones mostly closed; about 30 % overall.
+
+    ``open_share`` (0..1) scales that curve so about that share of all dossiers is open
+    (the deadline-scan benchmark wants a million open ones).
+    """
     if age_days < 183:
-        return 0.8
-    if age_days < 548:
-        return 0.3
-    return 0.13
+        p = 0.8
+    elif age_days < 548:
+        p = 0.3
+    else:
+        p = 0.13
+    if open_share is None:
+        return p
+    if open_share >= 0.3:  # raise the closed share towards zero, keep recent > old
+        return 1 - (1 - p) * (1 - open_share) / 0.7
+    return p * open_share / 0.3
+
+
+def warn_on_of(t: TypeInfo, due: date, calendar: TownCalendar) -> date:
+    """The first "at risk" day, as ``dossiers.services._warn_on`` computes it (no
+    extension, no suspension: the loader's deadlines have neither)."""
+    threshold = math.floor(t.days * (1 - t.warn_fraction) + 1e-9)
+    if t.warn_days_left is not None:
+        threshold = max(threshold, t.warn_days_left)
+    if t.unit == DayUnit.CALENDAR:
+        return due - timedelta(days=threshold)
+    day, left = due, 0
+    while True:
+        step = 1 if calendar.is_working_day(day) else 0
+        if left + step > threshold:
+            return day
+        left += step
+        day -= timedelta(days=1)
 
 
 def dossier_chunks(
-    catalog: Catalog, count: int, parties: tuple[int, int], seed: int, chunk_size: int = 20_000
+    catalog: Catalog,
+    count: int,
+    parties: tuple[int, int],
+    seed: int,
+    chunk_size: int = 20_000,
+    open_share: float | None = None,
 ) -> Iterator[Chunk]:
     """Yield the dossiers (with parties, events, suspensions) in arrival order, in chunks.
 
-    ``parties`` is the inclusive id range of the requester pool.
+    ``parties`` is the inclusive id range of the requester pool; ``open_share`` see
+    :func:`open_probability` (default: about 30 % open).
     """
     rng = random.Random(seed)
     calendar = TownCalendar(closing_days=catalog.closing_days)
@@ -291,18 +327,20 @@ def dossier_chunks(
     span = 3 * 365 * 86400.0
     start_ts = end_ts - span
     today = now.astimezone(BRUSSELS).date()
-    deadline_cache: dict[tuple[int, date], date] = {}
+    deadline_cache: dict[tuple[int, date], tuple[date, date]] = {}
     ids = dict(catalog.first_id)
     ref_last = dict(catalog.reference_last)
     party_lo, party_hi = parties
 
-    def deadline_of(t: TypeInfo, received: date) -> date:
+    def deadline_of(t: TypeInfo, received: date) -> tuple[date, date]:
+        """(deadline, first at-risk day) for a dossier of type ``t`` received that day."""
         key = (t.id, received)
-        due = deadline_cache.get(key)
-        if due is None:
+        cached = deadline_cache.get(key)
+        if cached is None:
             due = add_days(received, t.days, DayUnit(t.unit), calendar)
-            deadline_cache[key] = due
-        return due
+            cached = (due, warn_on_of(t, due, calendar))
+            deadline_cache[key] = cached
+        return cached
 
     for first in range(0, count, chunk_size):
         rows: dict[str, list[tuple[object, ...]]] = {table: [] for table in COLUMNS}
@@ -325,7 +363,7 @@ def dossier_chunks(
             did = ids["dossiers_dossier"]
             ids["dossiers_dossier"] = did + 1
             age = (end_ts - ts) / 86400.0
-            is_open = rng.random() < open_probability(age)
+            is_open = rng.random() < open_probability(age, open_share)
             phase = open_phase() if is_open else "closed"
             status_id = t.statuses.get(phase) or t.statuses["new"]
             handlers: list[tuple[int | None, str]] = [*catalog.handlers.get(t.team_id, [])]
@@ -333,7 +371,7 @@ def dossier_chunks(
             assignee, assignee_name = (
                 (None, "") if phase == "new" and rng.random() < 0.9 else rng.choice(handlers)
             )
-            due = deadline_of(t, received)
+            due, warn_on = deadline_of(t, received)
             deadline: date | None = due
             suspended_since: date | None = None
             closed_at: datetime | None = None
@@ -368,7 +406,7 @@ def dossier_chunks(
                     street if located else "", num if located else "",
                     "2640" if located else "", "Leemdonk" if located else "", "",
                     received_at, opened_at, closed_at, deadline, due, suspended_since,
-                    False, 0, result_id,
+                    False, 0, result_id, warn_on if deadline is not None else None,
                 )
             )  # fmt: skip
             pid = ids["dossiers_dossierparty"]

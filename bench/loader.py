@@ -107,6 +107,8 @@ def catalog_snapshot() -> datagen.Catalog:
                 confidential=t.confidential,
                 statuses=statuses,
                 results=tuple(r.pk for r in t.result_types.all()),
+                warn_fraction=float(t.warn_fraction),
+                warn_days_left=t.warn_days_left,
             )
         )
     handlers: dict[int, list[tuple[int, str]]] = {}
@@ -251,7 +253,9 @@ def writer_open() -> Writer:
 # --- the load -------------------------------------------------------------------------
 
 
-def bulk_load(*, dossiers: int, parties: int, seed: int) -> dict[str, Any]:
+def bulk_load(
+    *, dossiers: int, parties: int, seed: int, open_share: float | None = None
+) -> dict[str, Any]:
     from django.core.management.color import no_style
 
     from midoffice.dossiers.models import ReferenceCounter
@@ -282,7 +286,8 @@ def bulk_load(*, dossiers: int, parties: int, seed: int) -> dict[str, Any]:
     writer.commit()
     first_party = catalog.first_id["parties_party"]
     party_range = (first_party, first_party + parties - 1)
-    for chunk in datagen.dossier_chunks(catalog, dossiers, party_range, seed + 1):
+    chunks = datagen.dossier_chunks(catalog, dossiers, party_range, seed + 1, open_share=open_share)
+    for chunk in chunks:
         for table, rows in chunk.rows.items():
             write(table, rows)
         writer.commit()
@@ -387,7 +392,9 @@ def cmd_load(args: argparse.Namespace) -> None:
     bench_handlers_create()
     log(f"demo catalog and staff loaded in {time.perf_counter() - started:.1f} s")
     parties = args.parties if args.parties is not None else max(1000, int(args.dossiers * 0.3))
-    result = bulk_load(dossiers=args.dossiers, parties=parties, seed=args.seed)
+    result = bulk_load(
+        dossiers=args.dossiers, parties=parties, seed=args.seed, open_share=args.open_share
+    )
     result["prepare"] = prepare(args.seed)
     Path(args.out).write_text(json.dumps(result, default=str))
 
@@ -430,6 +437,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     load.add_argument("--dossiers", type=int, default=1_000_000)
     load.add_argument("--parties", type=int, default=None, help="default: 30 %% of dossiers")
     load.add_argument("--seed", type=int, default=20260101)
+    load.add_argument(
+        "--open-share", type=float, default=None, help="share of open dossiers (default ~0.3)"
+    )
     load.add_argument("--out", required=True)
     load.set_defaults(func=cmd_load)
     explain = sub.add_parser("explain", help="print query plans of API requests")
