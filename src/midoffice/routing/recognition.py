@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from midoffice.routing import selectors
-from midoffice.routing.classifier import fold_accents
-from midoffice.routing.rules import RuleHit, apply_rules, combine
+from midoffice.routing.rules import RuleHit, apply_rules, combine, fold
 
 DEFAULT_THRESHOLD = 0.8
 
@@ -30,7 +29,7 @@ _WORD = re.compile(r"[a-z0-9]{3,}")
 
 def informative_words(text: str) -> set[str]:
     """The words of ``text`` that say something (no greetings, no function words)."""
-    return {w for w in _WORD.findall(fold_accents(text.lower())) if w not in _FILLER}
+    return {w for w in _WORD.findall(fold(text)) if w not in _FILLER}
 
 
 @dataclass(frozen=True)

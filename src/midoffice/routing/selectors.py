@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from midoffice.routing import classifier
 from midoffice.routing.models import RoutingRule, TopicModelVersion, TrainingExample
 from midoffice.routing.rules import Rule
+
+if TYPE_CHECKING:  # scikit-learn is loaded only by processes that use the model
+    from midoffice.routing import classifier
 
 
 @lru_cache(maxsize=2)
 def _load(version_id: int, sha256: str) -> classifier.TopicModel:
     # Keyed by id and hash of an immutable row: a cache of derived data, never stale state.
+    from midoffice.routing import classifier
+
     blob = TopicModelVersion.objects.values_list("blob", flat=True).get(pk=version_id)
     return classifier.TopicModel.from_bytes(bytes(blob))
 
@@ -48,6 +53,7 @@ def training_examples(*, until: datetime | None = None) -> list[classifier.Examp
     (see :func:`midoffice.routing.recognition.topic_decide`).
     """
     from midoffice.catalog.models import DossierType
+    from midoffice.routing import classifier
 
     examples: list[classifier.Example] = []
     for team, texts in DossierType.objects.filter(is_active=True).values_list(

@@ -9,6 +9,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -17,8 +18,11 @@ from midoffice.catalog.models import DossierType
 from midoffice.core.errors import UserError
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.services import dossier_reroute
-from midoffice.routing import classifier, selectors
+from midoffice.routing import selectors
 from midoffice.routing.models import TopicModelVersion, TrainingExample
+
+if TYPE_CHECKING:  # scikit-learn is loaded only when a model is trained
+    from midoffice.routing import classifier
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +144,8 @@ def classifier_train(*, note: str = "", force: bool = False) -> TrainResult:
     on the rest); the model that is stored is then trained on everything, with its
     confidence threshold chosen by cross-validation on the training data.
     """
+    from midoffice.routing import classifier
+
     examples = selectors.training_examples()
     labels = {e.label for e in examples}
     if len(examples) < MIN_EXAMPLES or len(labels) < 2:
