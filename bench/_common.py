@@ -95,14 +95,14 @@ def postgres_available() -> bool:
 
 
 @contextlib.contextmanager
-def postgres_target() -> Iterator[Target]:
-    """A fresh database ``midoffice_bench`` for this run, dropped at the end."""
-    drop = f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"
+def postgres_target(database: str = PG_DATABASE) -> Iterator[Target]:
+    """A fresh database (default ``midoffice_bench``) for this run, dropped at the end."""
+    drop = f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"
     psql(drop)
-    psql(f"CREATE DATABASE {PG_DATABASE}")
-    data_dir = Path(tempfile.mkdtemp(prefix="midoffice-bench-pg-"))
+    psql(f"CREATE DATABASE {database}")
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{database}-pg-"))
     try:
-        yield Target("postgresql", data_dir, f"{PG_ADMIN_URL}/{PG_DATABASE}")
+        yield Target("postgresql", data_dir, f"{PG_ADMIN_URL}/{database}")
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):
             psql(drop)

@@ -30,10 +30,7 @@ import contextlib
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,12 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     BENCH,
     BIN,
-    PG_ADMIN_URL,
     Target,
     log,
     postgres_available,
-    psql,
+    postgres_target,
     run,
+    sqlite_target,
     table,
 )
 
@@ -69,27 +66,9 @@ QUERY_MIX = {"reference": 40, "email": 40, "phone": 30, "family": 30, "street": 
 # --- orchestration (no Django in this process) ------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_wb_target() -> Iterator[Target]:
-    drop = f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"
-    psql(drop)
-    psql(f"CREATE DATABASE {PG_DATABASE}")
-    data_dir = Path(tempfile.mkdtemp(prefix="midoffice-bench-wb-pg-"))
-    try:
-        yield Target("postgresql", data_dir, f"{PG_ADMIN_URL}/{PG_DATABASE}")
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            psql(drop)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def sqlite_wb_target() -> Iterator[Target]:
-    data_dir = Path(tempfile.mkdtemp(prefix="midoffice-bench-wb-sqlite-"))
-    try:
-        yield Target("sqlite", data_dir)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+def postgres_wb_target() -> contextlib.AbstractContextManager[Target]:
+    """Its own database, so it can run beside the dossiers section's."""
+    return postgres_target(PG_DATABASE)
 
 
 def measure_target(target: Target, args: argparse.Namespace) -> dict[str, Any]:
@@ -218,7 +197,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         else:
             log("PostgreSQL is not reachable: skipped (set BENCH_PG_URL)")
     if not args.skip_sqlite:
-        targets.append(sqlite_wb_target)
+        targets.append(sqlite_target)
     for make in targets:
         with make() as target:
             started = time.perf_counter()
