@@ -3,9 +3,12 @@ mail with a 25 MB attachment.
 
     .venv/bin/python bench/bench_intake.py [--messages 1000]
 
-End to end means: raw bytes stored (content-addressed), the processing task enqueued,
-parsed, classified, a dossier opened (or linked), attachments stored, the
-acknowledgement queued in the outbox. It runs against a fresh SQLite database in a
+End to end means: raw bytes stored durably (content-addressed, fsync), parsed,
+recognised, a dossier opened (or linked), attachments stored, the acknowledgement
+queued in the outbox — each message in its own transactions. Two paths are timed:
+the import path (``midoffice intake import``: store, then process with the bytes in
+hand) and the live path (SMTP/IMAP: store and queue a task; the real database worker
+then runs the tasks). It runs against a fresh SQLite database in a
 temporary folder. The stdlib baseline parses the same messages in the same run with
 ``email.message_from_bytes(raw, policy=policy.default)`` + ``get_body()`` /
 ``get_content()``.
@@ -66,15 +69,31 @@ def make_triage_type() -> None:
             )
 
 
-def corpus_messages(count: int) -> list[bytes]:
+def corpus_messages(count: int, tag: str = "bench") -> list[bytes]:
     files = [CORPUS / p for p in (CORPUS / "all.txt").read_text().split()]
     base = [f.read_bytes() for f in files]
     out = []
     for i in range(count):
         raw = base[i % len(base)]
         # A unique Message-ID first: the parser reads the first one, dedupe sees a new mail.
-        out.append(f"Message-ID: <bench-{i}@bench.example>\r\n".encode() + raw)
+        out.append(f"Message-ID: <{tag}-{i}@bench.example>\r\n".encode() + raw)
     return out
+
+
+def run_worker(queue: str) -> None:
+    """Run the real django-tasks database worker in this process until the queue is empty."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=[queue],
+        interval=0.0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="bench",
+        excluded_queue_names=[],
+    ).run()
 
 
 def stdlib_parse(raw: bytes) -> None:
@@ -122,25 +141,52 @@ def main() -> None:
             stdlib_parse(raw)
         stdlib_s = time.perf_counter() - t0
 
+        # Import path: what `midoffice intake import` does per message (without writing
+        # its report): store durably, then process with the bytes and row in hand.
         states: dict[str, int] = {}
         t0 = time.perf_counter()
         for raw in messages:
-            stored = services.inbound_store(raw, source=source)
-            done = services.inbound_process(inbound_id=stored.pk)
+            stored = services.inbound_store(raw, source=source, enqueue=False)
+            done = services.inbound_process(inbound_id=stored.pk, raw=raw, stored=stored)
             states[str(done.state)] = states.get(str(done.state), 0) + 1
-        intake_s = time.perf_counter() - t0
+        import_s = time.perf_counter() - t0
+
+        # Live path: what SMTP and IMAP do — store and queue a task (the listener answers
+        # 250 / the poller marks the mail seen), then the worker runs the tasks.
+        live = corpus_messages(args.messages, tag="live")
+        t0 = time.perf_counter()
+        for raw in live:
+            services.inbound_store(raw, source=source)
+        store_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_worker("intake")
+        worker_s = time.perf_counter() - t0
+        live_s = store_s + worker_s
 
         from midoffice.core.models import OutboxMessage
+        from midoffice.intake.models import InboundMessage
 
         acks = OutboxMessage.objects.filter(topic="mail.send").count()
+        left = InboundMessage.objects.filter(state="received").count()
         n = len(messages)
+        stdlib_rate = n / stdlib_s
         print("E-mail intake (SQLite, one process)")
         print(f"  messages                {n} ({total_bytes / 1e6:.1f} MB, corpus repeated)")
-        print(f"  outcome                 {dict(sorted(states.items()))}; {acks} acks queued")
-        print(f"  stdlib parse only       {n / stdlib_s:8.1f} msg/s")
-        print(f"  intake end to end       {n / intake_s:8.1f} msg/s")
-        ratio = (n / intake_s) / (n / stdlib_s)
-        print(f"  ratio                   {ratio:8.2f}  (target >= 0.33)")
+        print(f"  outcome (import)        {dict(sorted(states.items()))}")
+        print(f"  acknowledgements queued {acks} (both paths); {left} left unprocessed")
+        print(f"  stdlib parse only       {stdlib_rate:8.1f} msg/s")
+        for label, seconds in (
+            ("import path", import_s),
+            ("live path (store+task)", live_s),
+        ):
+            rate = n / seconds
+            print(
+                f"  {label:<23} {rate:8.1f} msg/s  ratio {rate / stdlib_rate:5.2f} (target >= 0.33)"
+            )
+        print(
+            f"    live: store {n / store_s:.0f} msg/s (250/seen after this), "
+            f"worker {n / worker_s:.0f} msg/s"
+        )
 
         raw = big_mail(args.attachment_mb * 1024 * 1024)
         gc.collect()

@@ -26,3 +26,14 @@ def api(handler) -> APIClient:
     client = APIClient()
     client.force_authenticate(handler)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    """Memoised configuration reads (core.memo) never cross a test: a rolled-back test's
+    dossier types or rules must not be seen by the next one."""
+    from midoffice.core.memo import memo_clear_all
+
+    memo_clear_all()
+    yield
+    memo_clear_all()

@@ -132,7 +132,12 @@ class DossierType(models.Model):
         return self.name
 
     def initial_status(self) -> StatusType:
-        status = self.status_types.order_by("order").first()
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("status_types")
+        status: StatusType | None
+        if prefetched is not None:  # a memoised type (catalog.selectors) asks no query
+            status = min(list(prefetched), key=lambda s: s.order, default=None)
+        else:
+            status = self.status_types.order_by("order").first()
         if status is None:
             raise StatusType.DoesNotExist(f"dossier type {self.code} has no statuses")
         return status

@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 from midoffice.dossiers.models import Dossier, StatusChange
 
-on_opened: list[Callable[[Dossier], None]] = []
+on_opened: list[Callable[[Dossier, StatusChange], None]] = []
 on_status_changed: list[Callable[[Dossier, StatusChange], None]] = []
 
 
-def run_opened(dossier: Dossier) -> None:
-    """Called by ``dossier_open`` inside its transaction, after the opening event."""
+def run_opened(dossier: Dossier, change: StatusChange) -> None:
+    """Called by ``dossier_open`` inside its transaction, after the opening event, with
+    the first status change."""
     for hook in on_opened:
-        hook(dossier)
+        hook(dossier, change)
 
 
 def run_status_changed(dossier: Dossier, change: StatusChange) -> None:

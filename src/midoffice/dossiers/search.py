@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import phonenumbers
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from midoffice.accounts.models import User
 from midoffice.core.errors import UserError
@@ -83,22 +83,20 @@ def _party_lines(
 
 
 def _write(key: int, body: str, *, dossier_id: int | None, party_id: int | None) -> None:
-    # Update first, insert when missing: update_or_create adds a savepoint and a
-    # SELECT … FOR UPDATE to every call, also the common one that finds the document.
-    fields = {"body": body, "dossier_id": dossier_id, "party_id": party_id}
-    if not SearchDocument.objects.filter(id=key).update(**fields):
-        try:
-            # A savepoint: another transaction may insert the same key first (two
-            # dossiers of one contact that had no document yet).
-            with transaction.atomic():
-                SearchDocument.objects.create(id=key, **fields)
-        except IntegrityError:
-            SearchDocument.objects.filter(id=key).update(**fields)
+    # One upsert (INSERT … ON CONFLICT DO UPDATE on both databases): safe when another
+    # transaction inserts the same key first (two dossiers of one new contact).
+    SearchDocument.objects.bulk_create(
+        [SearchDocument(id=key, body=body, dossier_id=dossier_id, party_id=party_id)],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["body", "dossier_id", "party_id"],
+    )
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM dossiers_search_fts WHERE rowid = %s", [key])
+            # FTS5 replaces the row and its index entries in one statement.
             cursor.execute(
-                "INSERT INTO dossiers_search_fts (rowid, body) VALUES (%s, %s)", [key, body]
+                "INSERT OR REPLACE INTO dossiers_search_fts (rowid, body) VALUES (%s, %s)",
+                [key, body],
             )
 
 

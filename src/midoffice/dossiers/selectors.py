@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from midoffice.accounts.models import Role, User
 from midoffice.catalog.models import ClosingDay, DayUnit, Phase
 from midoffice.core.errors import NotFound, UserError
+from midoffice.core.memo import memoised
 from midoffice.dossiers.deadlines import TownCalendar, working_days_between
 from midoffice.dossiers.models import (
     Dossier,
@@ -22,6 +23,7 @@ from midoffice.dossiers.models import (
 from midoffice.parties.models import Party
 
 
+@memoised(ClosingDay)
 def town_calendar() -> TownCalendar:
     """The town's calendar: Belgian public holidays plus its configured closing days."""
     return TownCalendar(closing_days=frozenset(ClosingDay.objects.values_list("date", flat=True)))

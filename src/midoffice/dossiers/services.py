@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q
 
 from midoffice.accounts.models import Role, Team, User
 from midoffice.catalog.models import DossierType, Phase, StatusType
@@ -53,10 +53,17 @@ def reference_next(*, year: int) -> str:
     get the same number; a rolled-back transaction gives its number back (or, on some
     databases, leaves a gap — gaps are tolerated, duplicates never).
     """
-    ReferenceCounter.objects.get_or_create(year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    return f"{year}-{counter.last + 1:06d}"
+    # One statement that increments, locks and reads (SQLite ≥ 3.35 and PostgreSQL
+    # both know RETURNING); the row is created the first time a year is used.
+    sql = 'UPDATE "dossiers_referencecounter" SET last = last + 1 WHERE year = %s RETURNING last'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:
+            ReferenceCounter.objects.get_or_create(year=year)
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+    return f"{year}-{row[0]:06d}"
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,9 @@ def dossier_open(
         DossierParty.objects.create(
             dossier=dossier, party=requester, role=DossierParty.Role.REQUESTER
         )
-    StatusChange.objects.create(dossier=dossier, from_status=None, to_status=status, actor=actor)
+    change = StatusChange.objects.create(
+        dossier=dossier, from_status=None, to_status=status, actor=actor
+    )
     event_record(
         dossier=dossier,
         kind=EventKind.OPENED,
@@ -194,7 +203,7 @@ def dossier_open(
     if requester is not None:
         search_index_party(party_id=requester.pk)
     search_index_dossier(dossier_id=dossier.pk)
-    hooks.run_opened(dossier)
+    hooks.run_opened(dossier, change)
     return dossier
 
 

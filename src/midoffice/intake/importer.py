@@ -84,7 +84,7 @@ def import_one(label: str, raw: bytes, *, source: MailSource) -> ReportRow:
     """Store and process one message; report what became of it."""
     message = services.inbound_store(raw, source=source, enqueue=False)
     if message.state == InboundMessage.State.RECEIVED:
-        message = services.inbound_process(inbound_id=message.pk, raw=raw)
+        message = services.inbound_process(inbound_id=message.pk, raw=raw, stored=message)
     return report_row(label, message)
 
 

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from midoffice.catalog.models import DossierType
+from midoffice.catalog.selectors import dossier_type_active
 from midoffice.core import clock
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
@@ -96,9 +96,8 @@ def inbound_store(raw: bytes, *, source: MailSource, enqueue: bool = True) -> In
     """
     sha256, name = storage.blob_save(raw)
     message_id = message_id_of(raw)
-    existing = InboundMessage.objects.filter(message_id=message_id, sha256=sha256).first()
-    if existing is not None:
-        return existing
+    # No look first: a new message (the common case) costs one INSERT; one seen before
+    # hits the unique constraint and is read back.
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
@@ -135,14 +134,20 @@ def own_domains() -> list[str]:
     return domains
 
 
-def inbound_process(*, inbound_id: int, raw: bytes | None = None) -> InboundMessage:
+def inbound_process(
+    *, inbound_id: int, raw: bytes | None = None, stored: InboundMessage | None = None
+) -> InboundMessage:
     """Run the processing steps on a received message. Idempotent: a message that is
     already past ``received`` is returned untouched. Any failure quarantines it.
 
-    ``raw``: the bytes the caller has just stored (an import), so a large message is
-    not read back into memory a second time; otherwise they are read from storage.
+    ``raw`` and ``stored``: the bytes and the row the caller has just stored (an
+    import), so a large message is not read back into memory a second time and the row
+    is not read twice; otherwise both are read. The state is checked again under lock.
     """
-    message = InboundMessage.objects.get(pk=inbound_id)
+    if stored is not None and stored.pk == inbound_id:
+        message = stored
+    else:
+        message = InboundMessage.objects.get(pk=inbound_id)
     if message.state != State.RECEIVED:
         return message
     try:
@@ -379,11 +384,9 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
     message.recognition = {**message.recognition, **asdict(recognition)}
     dossier_type = None
     if recognition.dossier_type_code:
-        dossier_type = DossierType.objects.filter(
-            code=recognition.dossier_type_code, is_active=True
-        ).first()
+        dossier_type = dossier_type_active(recognition.dossier_type_code)
     if dossier_type is None:
-        dossier_type = DossierType.objects.filter(code=TRIAGE_TYPE_CODE).first()
+        dossier_type = dossier_type_active(TRIAGE_TYPE_CODE)
     if dossier_type is None:
         raise Quarantine(
             "no_triage_type",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from midoffice.core import clock
+from midoffice.core.memo import memoised
 from midoffice.core.outbox import Delivery, PermanentFailure, outbox_enqueue, outbox_handler
 from midoffice.dossiers.models import Dossier, StatusChange
 from midoffice.integrations import webhooks
@@ -94,14 +95,17 @@ def _dosis_enqueue(dossier: Dossier, change: StatusChange) -> None:
     )
 
 
+@memoised(WebhookSubscription)
+def _active_subscriptions() -> tuple[WebhookSubscription, ...]:
+    return tuple(WebhookSubscription.objects.filter(active=True).order_by("id"))
+
+
 def webhooks_emit(*, dossier: Dossier, event_type: str, data: dict[str, Any]) -> int:
     """Queue one CloudEvent per interested subscriber; returns how many were queued.
 
     Call inside the transaction of the change it describes.
     """
-    subscriptions = [
-        s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event_type)
-    ]
+    subscriptions = [s for s in _active_subscriptions() if s.wants(event_type)]
     if not subscriptions:
         return 0
     event = webhooks.cloudevent(
@@ -132,16 +136,8 @@ def _status_data(change: StatusChange) -> dict[str, Any]:
     }
 
 
-def publish_opened(dossier: Dossier) -> None:
+def publish_opened(dossier: Dossier, change: StatusChange) -> None:
     """Hook for ``dossier_open``: register the new dossier in DOSIS, tell subscribers."""
-    change = (
-        StatusChange.objects.filter(dossier=dossier)
-        .select_related("to_status", "from_status")
-        .order_by("-id")
-        .first()
-    )
-    if change is None:
-        return
     _dosis_enqueue(dossier, change)
     webhooks_emit(dossier=dossier, event_type="dossier.opened", data=_status_data(change))
 

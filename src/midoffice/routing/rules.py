@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -28,7 +29,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def apply_rules(*, rules: list[Rule], text: str, sender: str | None) -> list[RuleHit]:
+def apply_rules(*, rules: Sequence[Rule], text: str, sender: str | None) -> list[RuleHit]:
     """Every rule that fires on this mail, with its weight and a readable reason."""
     folded = fold(text)
     sender = (sender or "").lower()

@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from midoffice.core.memo import memoised
 from midoffice.routing.models import RoutingRule, TopicModelVersion, TrainingExample
 from midoffice.routing.rules import Rule
 
@@ -22,16 +23,22 @@ def _load(version_id: int, sha256: str) -> classifier.TopicModel:
     return classifier.TopicModel.from_bytes(bytes(blob))
 
 
+@memoised(TopicModelVersion)
+def _active_version() -> TopicModelVersion | None:
+    return TopicModelVersion.objects.filter(is_active=True).defer("blob").order_by("-id").first()
+
+
 def active_model() -> tuple[TopicModelVersion, classifier.TopicModel] | None:
     """The active model version and its loaded model, or None when none is trained."""
-    version = TopicModelVersion.objects.filter(is_active=True).defer("blob").order_by("-id").first()
+    version = _active_version()
     if version is None:
         return None
     return version, _load(version.pk, version.sha256)
 
 
-def active_rules() -> list[Rule]:
-    return [
+@memoised(RoutingRule, "catalog.DossierType")
+def active_rules() -> tuple[Rule, ...]:
+    return tuple(
         Rule(
             dossier_type=code,
             kind=kind,
@@ -41,7 +48,7 @@ def active_rules() -> list[Rule]:
         for code, kind, pattern, weight in RoutingRule.objects.filter(
             active=True, dossier_type__is_active=True
         ).values_list("dossier_type__code", "kind", "pattern", "weight")
-    ]
+    )
 
 
 def training_examples(*, until: datetime | None = None) -> list[classifier.Example]:
@@ -70,6 +77,7 @@ def training_examples(*, until: datetime | None = None) -> list[classifier.Examp
     return examples
 
 
+@memoised("catalog.DossierType", "accounts.Team")
 def team_default_types() -> dict[str, str]:
     """Team code → the code of its default dossier type (for routing by team)."""
     from midoffice.catalog.models import DossierType
@@ -81,6 +89,7 @@ def team_default_types() -> dict[str, str]:
     )
 
 
+@memoised("catalog.DossierType", "accounts.Team")
 def dossier_type_teams() -> dict[str, tuple[str, float | None]]:
     """Dossier type code → (team code, its own routing threshold or None)."""
     from midoffice.catalog.models import DossierType
