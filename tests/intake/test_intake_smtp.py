@@ -121,3 +121,74 @@ def test_outbox_retries_when_mail_server_is_down(triage_type, settings):
 def test_django_mail_connection_is_usable():
     # guards the handler's use of get_connection() with the test backend
     assert EmailMessage("x", "y", to=["a@example.org"], connection=get_connection()).send() == 1
+
+
+@pytest.fixture
+def lmtp_listener(transactional_db, triage_type):
+    port = free_port()
+    controller = smtp_listener.IntakeController(host="127.0.0.1", port=port, lmtp=True)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+def _lmtp_session(port: int, recipients: list[str], raw: bytes) -> list[str]:
+    """Speak LMTP over a plain socket, as Postfix's lmtp client does, and return the
+    replies after the data: RFC 2033 wants one per accepted recipient."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+
+        def reply() -> list[str]:
+            lines = []
+            while True:
+                line = reader.readline().decode().rstrip("\r\n")
+                lines.append(line)
+                if len(line) < 4 or line[3] != "-":
+                    return lines
+
+        def send(command: bytes) -> list[str]:
+            sock.sendall(command + b"\r\n")
+            return reply()
+
+        assert reply()[0].startswith("220")
+        assert send(b"LHLO mail.leemdonk.example")[-1].startswith("250")
+        assert send(b"MAIL FROM:<emma@example.org>")[0].startswith("250")
+        for rcpt in recipients:
+            assert send(f"RCPT TO:<{rcpt}>".encode())[0].startswith("250")
+        assert send(b"DATA")[0].startswith("354")
+        sock.sendall(raw.replace(b"\r\n.", b"\r\n..") + b"\r\n.\r\n")
+        answers = [reply()[0] for _ in recipients]
+        send(b"QUIT")
+    return answers
+
+
+def test_lmtp_answers_once_per_recipient_and_stores_once(lmtp_listener):
+    recipients = ["onthaal@leemdonk.example", "info@leemdonk.example"]
+    answers = _lmtp_session(lmtp_listener, recipients, make_mail())
+    assert [a[:3] for a in answers] == ["250", "250"]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_lmtp_refuses_smtp_greeting_and_answers_451_per_recipient(lmtp_listener, monkeypatch):
+    with smtplib.SMTP("127.0.0.1", lmtp_listener, timeout=10) as client:
+        code, _ = client.ehlo()
+        assert code == 500  # LMTP speaks LHLO only
+
+    def broken(raw, *, source, enqueue=True):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "inbound_store", broken)
+    answers = _lmtp_session(
+        lmtp_listener, ["a@leemdonk.example", "b@leemdonk.example"], make_mail()
+    )
+    assert [a[:3] for a in answers] == ["451", "451"]
+    assert InboundMessage.objects.count() == 0
+
+
+def test_smtplib_lmtp_client_delivers(lmtp_listener):
+    with smtplib.LMTP("127.0.0.1", lmtp_listener, timeout=10) as client:
+        refused = client.sendmail("emma@example.org", ["onthaal@leemdonk.example"], make_mail())
+    assert refused == {}
+    assert InboundMessage.objects.count() == 1

@@ -3,6 +3,11 @@
 It answers ``250`` only after :func:`services.inbound_store` has committed the raw bytes;
 on any failure it answers ``451`` so the sending server keeps the message and retries.
 Long lines and 8-bit content are accepted: real mail has them.
+
+LMTP (RFC 2033, e.g. Postfix's ``lmtp:`` transport) differs in one way that matters: after
+the data the server gives one reply per accepted recipient, and the client waits for
+all of them. The message is stored once (it is one mail to the town, whatever the
+number of its addresses here) and every recipient gets that one outcome.
 """
 
 from __future__ import annotations
@@ -54,9 +59,17 @@ class IntakeHandler:
             inbound_id = await loop.run_in_executor(None, _store, raw, self.lmtp)
         except Exception:
             logger.exception("listener could not store a message")
-            return "451 4.3.0 Tijdelijke fout bij het opslaan; probeer later opnieuw"
+            return self._reply(
+                "451 4.3.0 Tijdelijke fout bij het opslaan; probeer later opnieuw", envelope
+            )
         logger.info("listener stored a message", extra={"inbound_id": inbound_id})
-        return "250 2.0.0 Ok: stored"
+        return self._reply("250 2.0.0 Ok: stored", envelope)
+
+    def _reply(self, line: str, envelope: Any) -> str:
+        """SMTP: one reply. LMTP: one per recipient (RFC 2033 §4.2), same outcome."""
+        if not self.lmtp:
+            return line
+        return "\r\n".join([line] * max(len(envelope.rcpt_tos), 1))
 
 
 class IntakeController(Controller):
