@@ -82,21 +82,25 @@ def _party_lines(
     return lines
 
 
-def _write(key: int, body: str, *, dossier_id: int | None, party_id: int | None) -> None:
-    # One upsert (INSERT … ON CONFLICT DO UPDATE on both databases): safe when another
-    # transaction inserts the same key first (two dossiers of one new contact).
+def _write(documents: list[SearchDocument]) -> None:
+    """Write the documents: one upsert (INSERT … ON CONFLICT DO UPDATE on both
+    databases — safe when another transaction inserts the same key first, e.g. two
+    dossiers of one new contact), and on SQLite one statement for the FTS5 index."""
+    if not documents:
+        return
     SearchDocument.objects.bulk_create(
-        [SearchDocument(id=key, body=body, dossier_id=dossier_id, party_id=party_id)],
+        documents,
         update_conflicts=True,
         unique_fields=["id"],
         update_fields=["body", "dossier_id", "party_id"],
     )
     if connection.vendor == "sqlite":
+        rows = ", ".join(["(%s, %s)"] * len(documents))
         with connection.cursor() as cursor:
-            # FTS5 replaces the row and its index entries in one statement.
+            # FTS5 replaces a row and its index entries in one statement.
             cursor.execute(
-                "INSERT OR REPLACE INTO dossiers_search_fts (rowid, body) VALUES (%s, %s)",
-                [key, body],
+                f"INSERT OR REPLACE INTO dossiers_search_fts (rowid, body) VALUES {rows}",  # noqa: S608 - placeholders only
+                [value for doc in documents for value in (doc.pk, doc.body)],
             )
 
 
@@ -128,11 +132,14 @@ def search_index_deferred() -> Iterator[None]:
     finally:
         _deferred.reset(token)
     party_lines: dict[int, list[str]] = {}  # read once for a contact and its dossier
-    for kind, pk in pending:
-        if kind == "dossier":
-            _index_dossier(pk, party_lines)
-        else:
-            _index_party(pk, party_lines)
+    _write(
+        [
+            _dossier_document(pk, party_lines)
+            if kind == "dossier"
+            else _party_document(pk, party_lines)
+            for kind, pk in pending
+        ]
+    )
 
 
 def search_index_dossier(*, dossier_id: int) -> None:
@@ -143,10 +150,12 @@ def search_index_dossier(*, dossier_id: int) -> None:
     if pending is not None:
         pending["dossier", dossier_id] = None
         return
-    _index_dossier(dossier_id)
+    _write([_dossier_document(dossier_id)])
 
 
-def _index_dossier(dossier_id: int, party_lines: dict[int, list[str]] | None = None) -> None:
+def _dossier_document(
+    dossier_id: int, party_lines: dict[int, list[str]] | None = None
+) -> SearchDocument:
     # Plain values, no model instances: this runs once or twice per mail at intake.
     (
         reference,
@@ -190,7 +199,7 @@ def _index_dossier(dossier_id: int, party_lines: dict[int, list[str]] | None = N
     for summary, data in events:
         parts.append(str((data or {}).get("text") or summary))
     body = "\n".join(p.strip() for p in parts if p and p.strip())
-    _write(dossier_key(dossier_id), body, dossier_id=dossier_id, party_id=None)
+    return SearchDocument(id=dossier_key(dossier_id), body=body, dossier_id=dossier_id)
 
 
 def search_index_party(*, party_id: int) -> None:
@@ -200,12 +209,14 @@ def search_index_party(*, party_id: int) -> None:
     if pending is not None:
         pending["party", party_id] = None
         return
-    _index_party(party_id)
+    _write([_party_document(party_id)])
 
 
-def _index_party(party_id: int, party_lines: dict[int, list[str]] | None = None) -> None:
+def _party_document(
+    party_id: int, party_lines: dict[int, list[str]] | None = None
+) -> SearchDocument:
     lines = _party_lines([party_id], party_lines).get(party_id, [])
-    _write(party_key(party_id), "\n".join(lines), dossier_id=None, party_id=party_id)
+    return SearchDocument(id=party_key(party_id), body="\n".join(lines), party_id=party_id)
 
 
 def search_rebuild() -> int:
