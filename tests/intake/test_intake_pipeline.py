@@ -4,6 +4,7 @@ acknowledgement exactly once, one-click contact preference."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -17,7 +18,7 @@ from midoffice.dossiers.models import Dossier, Event, EventKind, Interaction
 from midoffice.intake import services
 from midoffice.intake.acknowledgement import preference_token
 from midoffice.intake.models import Attachment, InboundMessage, SentMessage
-from midoffice.parties.models import Party
+from midoffice.parties.models import Channel, Party
 from tests.intake.conftest import make_mail
 
 State = InboundMessage.State
@@ -220,8 +221,14 @@ def test_preference_link_tampered_or_expired(client, source, monkeypatch):
     assert Party.objects.get(pk=party.pk).preferred_channel == ""
 
 
-def test_acknowledgement_links_are_in_mail(source):
-    receive(make_mail(), source)
+def test_acknowledgement_links_are_in_mail(client, source):
+    message = receive(make_mail(), source)
     payload = OutboxMessage.objects.get().payload
     links = re.findall(r"http://[^\s\"<]+/intake/voorkeur/[^\s\"<]+", payload["text"])
     assert len(links) == 4
+    # Each link, as the citizen clicks it, stores its own channel.
+    chosen = []
+    for link in links:
+        assert client.get(urlsplit(link).path).status_code == 200
+        chosen.append(Party.objects.get(pk=message.dossier.requester_id).preferred_channel)
+    assert sorted(chosen) == sorted(code for code, _ in Channel.choices)

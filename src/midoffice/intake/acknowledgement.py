@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from contextlib import suppress
+from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -61,14 +62,26 @@ def _message_id(seed: str) -> str:
     return f"midoffice.{digest}@{domain}"
 
 
+_SLOT = "0"
+
+
+@cache
+def _preference_path() -> tuple[str, str]:
+    """The preference page's path around its token, reversed once per process: every
+    acknowledgement has four such links and ``reverse`` is not cheap."""
+    path = reverse("intake:preference", args=[_SLOT])
+    head, _, tail = path.rpartition(_SLOT)
+    return head, tail
+
+
+def preference_url(token: str) -> str:
+    head, tail = _preference_path()
+    return _public(f"{head}{token}{tail}")
+
+
 def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> dict[str, Any]:
     links = [
-        (
-            label,
-            _public(
-                reverse("intake:preference", args=[preference_token(party=party, channel=code)])
-            ),
-        )
+        (label, preference_url(preference_token(party=party, channel=code)))
         for code, label in Channel.choices
     ]
     return {

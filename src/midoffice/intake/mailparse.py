@@ -31,6 +31,7 @@ import codecs
 import hashlib
 import html as html_module
 import io
+import itertools
 import re
 import secrets
 import struct
@@ -652,6 +653,9 @@ _STRUCTURE_TOKEN = re.compile(
 )
 
 
+_BOUNDARY_WORD = re.compile(rb"boundary", re.IGNORECASE)
+
+
 def _limit_multipart_depth(raw: bytes, defects: _Defects) -> bytes:
     """Disable the boundaries of multiparts nested deeper than the limit, so that the
     stdlib keeps them as text parts.
@@ -660,6 +664,11 @@ def _limit_multipart_depth(raw: bytes, defects: _Defects) -> bytes:
     recurses per level, so a hostile "MIME bomb" (hundreds of nested multiparts in
     front of megabytes of lines) costs depth × lines and can exhaust the stack. One
     linear scan follows declarations and delimiter lines to estimate the depth."""
+    # Nesting needs a declared boundary per level: with no more declarations than the
+    # limit, no multipart can be too deep (the common case; a quick literal scan).
+    declarations_seen = _BOUNDARY_WORD.finditer(raw)
+    if next(itertools.islice(declarations_seen, _MAX_MULTIPART_DEPTH, None), None) is None:
+        return raw
     pending: set[bytes] = set()
     stack: list[bytes] = []
     on_stack: set[bytes] = set()  # same boundary declared twice: the stack holds it once

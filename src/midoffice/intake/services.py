@@ -158,11 +158,12 @@ def inbound_process(
             _record_parsed(message, parsed)
             raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)
         with transaction.atomic(), search_index_deferred():
-            locked = InboundMessage.objects.select_for_update().get(pk=inbound_id)
-            if locked.state != State.RECEIVED:
-                return locked
-            _route(locked, parsed)
-        return locked
+            # No lock up front: _finish writes the outcome only while the message is
+            # still "received" and rolls everything back when another worker was first.
+            _route(message, parsed)
+        return message
+    except _ProcessedElsewhere:
+        return InboundMessage.objects.get(pk=inbound_id)
     except Quarantine as exc:
         return _quarantine(inbound_id, exc.code, exc.message_nl)
     except Exception as exc:
@@ -239,12 +240,37 @@ def _route(message: InboundMessage, parsed: ParsedMessage) -> None:
             _open_question(message, parsed, kind)
 
 
+class _ProcessedElsewhere(Exception):
+    """Another worker finished this message first: roll this transaction back."""
+
+
+# What processing sets on the message (never the stored facts: file, hash, size, id).
+_OUTCOME_FIELDS = (
+    *_PARSED_FIELDS,
+    "kind",
+    "state",
+    "reason_code",
+    "reason",
+    "attempts",
+    "dossier",
+    "recognition",
+    "acknowledgement_message_id",
+    "processed_at",
+)
+
+
 def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "") -> None:
+    """Write the outcome — in the same UPDATE that checks the message was still
+    ``received`` (the row lock is taken here, so two workers never both finish it)."""
     message.state = state
     message.reason_code = code
     message.reason = reason
     message.processed_at = clock.now()
-    message.save()
+    claimed = InboundMessage.objects.filter(pk=message.pk, state=State.RECEIVED).update(
+        **{field: getattr(message, field) for field in _OUTCOME_FIELDS}
+    )
+    if not claimed:
+        raise _ProcessedElsewhere
 
 
 def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:

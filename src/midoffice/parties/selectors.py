@@ -48,9 +48,11 @@ def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
 def party_find_by_email(*, email: str) -> Party | None:
     """The contact owning this address (case and +tag insensitive), if exactly one does."""
     key = email_match_key(email)
-    ids = list(
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key)
-        .values_list("party_id", flat=True)
-        .distinct()[:2]
+    owners = list(
+        Party.objects.filter(
+            pk__in=ContactPoint.objects.filter(
+                kind=ContactPoint.Kind.EMAIL, match_key=key
+            ).values("party_id")
+        ).order_by("id")[:2]
     )
-    return Party.objects.get(pk=ids[0]) if len(ids) == 1 else None
+    return owners[0] if len(owners) == 1 else None
