@@ -220,6 +220,55 @@ def test_explanation_is_readable_words_from_the_message(model: TopicModel) -> No
     assert "mieke" not in reasons  # signature is not a reason
 
 
+def test_explanation_of_repeated_words_credits_every_occurrence(model: TopicModel) -> None:
+    """The explanation works per distinct word (long mails repeat words); it must give
+    what crediting each occurrence one by one gives."""
+    from midoffice.routing.classifier import _display_word, _tfidf_row, _top_contributions
+
+    subject = "dakkapel"
+    body = "dakkapel dakkapel garage bureel garage vergunning dakkapel " * 20
+    text = prepare_text(subject, body)
+    prediction = model.predict(subject, body, explain=8)
+    # The reference: one pass per occurrence, as before the grouping.
+    best = model.labels.index(prediction.label)
+    probe = model.predict(subject, body, explain=0)
+    assert probe.label == prediction.label
+    weights = model._coef[best].astype(np.float64) * model._scale
+    char_cols, char_vals, _ = _tfidf_row(
+        model._char_analyzer(text), model._char_vocab, model._char_idf
+    )
+    word_cols, word_vals, word_grams = _tfidf_row(
+        model._word_analyzer(text), model._word_vocab, model._word_idf
+    )
+    totals = dict(zip(word_grams, (word_vals * weights[word_cols]).tolist(), strict=True))
+    char_part = dict(
+        zip(
+            char_cols.tolist(),
+            (char_vals * weights[char_cols + model._n_word]).tolist(),
+            strict=True,
+        )
+    )
+    per_token, occurrences = [], {}
+    for token in text.split():
+        padded = f" {token} "
+        columns = []
+        for size in model._char_sizes:
+            for start in range(len(padded) - size + 1):
+                column = model._char_vocab.get(padded[start : start + size])
+                if column is not None and column in char_part:
+                    columns.append(column)
+                    occurrences[column] = occurrences.get(column, 0) + 1
+        per_token.append((token, columns))
+    for token, columns in per_token:
+        word = _display_word(token)
+        if word and columns:
+            share = sum(char_part[c] / occurrences[c] for c in columns)
+            totals[word] = totals.get(word, 0.0) + share
+    expected = _top_contributions(totals, 8)
+    assert [w for w, _ in prediction.explanation] == [w for w, _ in expected]
+    assert np.allclose([v for _, v in prediction.explanation], [v for _, v in expected])
+
+
 def test_baseline_has_the_same_interface(train: list[Example]) -> None:
     baseline = train_baseline(train)
     prediction = baseline.predict("leefloon", "Wanneer wordt mijn leefloon gestort?")

@@ -54,6 +54,7 @@ import pickle
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -798,9 +799,10 @@ class TopicModel:
         for gram, contribution in word_part.items():
             totals[gram] = totals.get(gram, 0.0) + contribution
         # Which character n-grams does each word produce? (char_wb pads words with a space.)
-        grams_per_token: list[tuple[str, list[int]]] = []
+        # Per distinct word, weighted by how often it occurs: long mails repeat words.
+        grams_per_token: list[tuple[str, int, list[int]]] = []
         occurrences: dict[int, int] = {}
-        for token in text.split():
+        for token, count in Counter(text.split()).items():
             padded = f" {token} "
             columns: list[int] = []
             for size in self._char_sizes:
@@ -808,13 +810,13 @@ class TopicModel:
                     column = self._char_vocab.get(padded[start : start + size])
                     if column is not None and column in char_part:
                         columns.append(column)
-                        occurrences[column] = occurrences.get(column, 0) + 1
-            grams_per_token.append((token, columns))
-        for token, columns in grams_per_token:
+                        occurrences[column] = occurrences.get(column, 0) + count
+            grams_per_token.append((token, count, columns))
+        for token, count, columns in grams_per_token:
             word = _display_word(token)
             if word and columns:
                 share = sum(char_part[column] / occurrences[column] for column in columns)
-                totals[word] = totals.get(word, 0.0) + share
+                totals[word] = totals.get(word, 0.0) + count * share
         return _top_contributions(totals, limit)
 
     # -- persistence ------------------------------------------------------------------
