@@ -763,16 +763,13 @@ class TopicModel:
         best = int(np.argmax(probabilities))
         explanation: list[tuple[str, float]] = []
         if explain > 0:
-            weights = self._coef[best].astype(np.float64) * self._scale
-            word_part = dict(
-                zip(word_grams, (word_vals * weights[word_cols]).tolist(), strict=True)
-            )
+            # Only the columns this mail has (the whole row is every feature of the model).
+            row = self._coef[best]
+            word_weights = row[word_cols].astype(np.float64) * self._scale
+            char_weights = row[char_cols_global].astype(np.float64) * self._scale
+            word_part = dict(zip(word_grams, (word_vals * word_weights).tolist(), strict=True))
             char_part = dict(
-                zip(
-                    char_cols.tolist(),
-                    (char_vals * weights[char_cols_global]).tolist(),
-                    strict=True,
-                )
+                zip(char_cols.tolist(), (char_vals * char_weights).tolist(), strict=True)
             )
             explanation = self._explain(text, word_part, char_part, explain)
         return Prediction(
