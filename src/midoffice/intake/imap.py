@@ -5,36 +5,95 @@ A crash between fetch and commit leaves the message unmarked: the next poll fetc
 again. A crash after the commit and before the mark makes the next poll fetch it again
 too, and :func:`services.inbound_store` returns the existing row. So nothing is missed
 and nothing is imported twice.
+
+A mailbox logs in with its password, with XOAUTH2 and a token pasted by hand, or (Microsoft
+365) with XOAUTH2 and a token Midoffice fetches and refreshes itself (:mod:`.oauth`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
 import logging
 import ssl
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
+from imap_tools.errors import MailboxLoginError
 
 from midoffice.core import clock
-from midoffice.intake import services
+from midoffice.intake import oauth, services
 from midoffice.intake.models import MailSource
 
 logger = logging.getLogger(__name__)
 
 
-def _connect(source: MailSource) -> MailBox | MailBoxStartTls | MailBoxUnencrypted:
-    box: MailBox | MailBoxStartTls | MailBoxUnencrypted
+def _open(source: MailSource) -> MailBox | MailBoxStartTls | MailBoxUnencrypted:
+    """A connection, not yet authenticated."""
     if source.security == MailSource.Security.SSL:
-        box = MailBox(source.host, port=source.port, ssl_context=ssl.create_default_context())
-    elif source.security == MailSource.Security.STARTTLS:
-        box = MailBoxStartTls(
+        return MailBox(source.host, port=source.port, ssl_context=ssl.create_default_context())
+    if source.security == MailSource.Security.STARTTLS:
+        return MailBoxStartTls(
             source.host, port=source.port, ssl_context=ssl.create_default_context()
         )
-    else:
-        box = MailBoxUnencrypted(source.host, port=source.port)
-    if source.oauth2_token:
+    return MailBoxUnencrypted(source.host, port=source.port)
+
+
+def _close_quietly(box: MailBox | MailBoxStartTls | MailBoxUnencrypted) -> None:
+    # The connection is of no more use; a failure to say goodbye changes nothing.
+    with contextlib.suppress(imaplib.IMAP4.error, OSError):
+        box.client.logout()
+
+
+class OAuth2LoginRefused(Exception):
+    """The IMAP server refused the XOAUTH2 login."""
+
+
+def _xoauth2_login(
+    box: MailBox | MailBoxStartTls | MailBoxUnencrypted, source: MailSource, token: str
+) -> None:
+    try:
+        box.xoauth2(source.username, token, initial_folder=None)
+    except (imaplib.IMAP4.error, MailboxLoginError) as exc:
+        _close_quietly(box)
+        raise OAuth2LoginRefused(
+            f"IMAP-aanmelding met OAuth2-token geweigerd ({exc}). Controleer de "
+            "gebruikersnaam (het adres van de postbus) en de rechten van de app op die postbus."
+        ) from exc
+
+
+def _connect_oauth2(source: MailSource) -> MailBox | MailBoxStartTls | MailBoxUnencrypted:
+    """Log in with XOAUTH2 and a token from the token endpoint. A cached token the server
+    refuses (revoked before its expiry) is replaced once by a freshly fetched one."""
+    from_cache = oauth.cached_token_valid(source)
+    token = oauth.access_token_for(source)  # before connecting: it may fail
+    box = _open(source)
+    try:
+        _xoauth2_login(box, source, token)
+    except OAuth2LoginRefused:
+        if not from_cache:
+            raise  # a token fetched just now: another one will not fare better
+        logger.info("cached OAuth2 token refused, fetching a new one", extra={"source": source.pk})
+        token = oauth.access_token_for(source, force=True)
+        box = _open(source)
+        _xoauth2_login(box, source, token)
+    return box
+
+
+def _connect(source: MailSource) -> MailBox | MailBoxStartTls | MailBoxUnencrypted:
+    box: MailBox | MailBoxStartTls | MailBoxUnencrypted
+    if source.has_oauth2_client:
+        box = _connect_oauth2(source)
+        try:
+            box.folder.set(source.folder)
+        except Exception:
+            _close_quietly(box)
+            raise
+    elif source.oauth2_token:  # pasted by hand; expires, is never refreshed
+        box = _open(source)
         box.xoauth2(source.username, source.oauth2_token, initial_folder=source.folder)
     else:
+        box = _open(source)
         box.login(source.username, source.password, initial_folder=source.folder)
     return box
 

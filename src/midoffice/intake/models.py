@@ -3,9 +3,33 @@ Message-IDs of mail we sent (for threading replies and matching bounces)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from midoffice.dossiers.models import Dossier
+
+MICROSOFT_365_IMAP_SCOPE = "https://outlook.office365.com/.default"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def validate_token_endpoint(value: str) -> None:
+    """A token endpoint receives the client secret: https only, plain http only on
+    loopback (tests, a local fake provider)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "Geef een volledige URL op, bv. "
+            "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.",
+            code="invalid_url",
+        )
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValidationError(
+            "Het tokenadres moet met https:// beginnen (http:// mag enkel voor "
+            "127.0.0.1 of localhost).",
+            code="insecure_url",
+        )
 
 
 class MailSource(models.Model):
@@ -32,10 +56,61 @@ class MailSource(models.Model):
     username = models.CharField("gebruikersnaam", max_length=200, blank=True, default="")
     password = models.CharField("wachtwoord", max_length=500, blank=True, default="")
     oauth2_token = models.TextField(
-        "OAuth2-toegangstoken",
+        "OAuth2-toegangstoken (handmatig)",
         blank=True,
         default="",
-        help_text="Voor Microsoft 365 (XOAUTH2). Leeg: aanmelden met het wachtwoord.",
+        help_text=(
+            "Een met de hand geplakt toegangstoken (XOAUTH2). Verloopt meestal na een uur "
+            "en wordt niet vernieuwd: gebruik liever de OAuth2-clientgegevens hieronder, "
+            "die voorrang krijgen. Leeg: aanmelden met het wachtwoord."
+        ),
+    )
+    # OAuth2 client configuration: Midoffice fetches and refreshes the access token itself.
+    oauth2_token_url = models.CharField(
+        "OAuth2-tokenadres",
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_token_endpoint],
+        help_text=(
+            "Bv. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token. "
+            "Ingevuld: aanmelden met XOAUTH2 en een token dat Midoffice zelf ophaalt."
+        ),
+    )
+    oauth2_client_id = models.CharField(
+        "OAuth2-client-id",
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="De 'Application (client) ID' van de app-registratie.",
+    )
+    oauth2_client_secret = models.CharField(
+        "OAuth2-clientgeheim", max_length=500, blank=True, default=""
+    )
+    oauth2_scope = models.CharField(
+        "OAuth2-scope",
+        max_length=500,
+        blank=True,
+        default=MICROSOFT_365_IMAP_SCOPE,
+        help_text=(
+            f"Voor Microsoft 365 met client credentials: {MICROSOFT_365_IMAP_SCOPE}. "
+            "Meerdere scopes scheiden met een spatie."
+        ),
+    )
+    oauth2_refresh_token = models.TextField(
+        "OAuth2-vernieuwingstoken",
+        blank=True,
+        default="",
+        help_text=(
+            "Optioneel. Ingevuld: het toegangstoken wordt met dit vernieuwingstoken "
+            "opgehaald (refresh_token); leeg: met het clientgeheim (client_credentials)."
+        ),
+    )
+    oauth2_access_token = models.TextField(
+        "OAuth2-toegangstoken (bewaard)", blank=True, default="", editable=False
+    )
+    oauth2_access_token_expires_at = models.DateTimeField(
+        "OAuth2-toegangstoken geldig tot", null=True, blank=True, editable=False
     )
     folder = models.CharField("map", max_length=200, default="INBOX")
     processed_folder = models.CharField(
@@ -55,6 +130,37 @@ class MailSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_oauth2_client(self) -> bool:
+        """Whether Midoffice fetches the XOAUTH2 access token itself."""
+        return bool(self.oauth2_token_url and self.oauth2_client_id)
+
+    def clean(self) -> None:
+        errors: list[tuple[str, str]] = []
+        if self.oauth2_token_url:
+            if not self.oauth2_client_id:
+                errors.append(("oauth2_client_id", "Vul de client-id in bij een tokenadres."))
+            if not self.oauth2_refresh_token and not self.oauth2_client_secret:
+                errors.append(
+                    (
+                        "oauth2_client_secret",
+                        "Vul het clientgeheim in (client credentials) of een vernieuwingstoken.",
+                    )
+                )
+            if not self.username:
+                errors.append(
+                    ("username", "Vul de gebruikersnaam in: het e-mailadres van de postbus.")
+                )
+        elif self.oauth2_client_id or self.oauth2_client_secret or self.oauth2_refresh_token:
+            errors.append(
+                (
+                    "oauth2_token_url",
+                    "Vul het OAuth2-tokenadres in, of laat de andere OAuth2-velden leeg.",
+                )
+            )
+        if errors:
+            raise ValidationError(dict(errors))
 
 
 class InboundMessage(models.Model):
