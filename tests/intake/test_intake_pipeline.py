@@ -232,3 +232,33 @@ def test_acknowledgement_links_are_in_mail(client, source):
         assert client.get(urlsplit(link).path).status_code == 200
         chosen.append(Party.objects.get(pk=message.dossier.requester_id).preferred_channel)
     assert sorted(chosen) == sorted(code for code, _ in Channel.choices)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [True, False])
+def test_store_commit_survives_a_power_cut_when_a_sender_is_told(triage_type, monkeypatch, durable):
+    """Listener and poller (durable): the file is fsynced and, on SQLite, the commit runs
+    with synchronous=FULL. An import (not durable): neither; its files are the copy."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from midoffice.intake import storage
+
+    source = services.mail_source_for(kind="smtp")
+    flushed: list[str] = []
+    monkeypatch.setattr(storage, "_fsync", flushed.append)
+    with CaptureQueriesContext(connection) as ctx:
+        message = services.inbound_store(make_mail(), source=source, durable=durable)
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert flushed == ([message.raw_name] if durable else [])
+    pragmas = [s for s in statements if s.startswith("PRAGMA synchronous")]
+    if connection.vendor != "sqlite" or not durable:
+        assert pragmas == []
+        return
+    insert = next(i for i, s in enumerate(statements) if "INSERT INTO" in s)
+    commit = next(i for i, s in enumerate(statements) if s == "COMMIT" and i > insert)
+    assert statements.index("PRAGMA synchronous=FULL") < insert < commit
+    assert statements.index("PRAGMA synchronous=NORMAL") > commit
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL again for everything else

@@ -82,7 +82,8 @@ def count_messages(paths: list[Path]) -> int | None:
 
 def import_one(label: str, raw: bytes, *, source: MailSource) -> ReportRow:
     """Store and process one message; report what became of it."""
-    message = services.inbound_store(raw, source=source, enqueue=False)
+    # Not durable per message: the files being imported are the durable copy.
+    message = services.inbound_store(raw, source=source, enqueue=False, durable=False)
     if message.state == InboundMessage.State.RECEIVED:
         message = services.inbound_process(inbound_id=message.pk, raw=raw, stored=message)
     return report_row(label, message)

@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from django.conf import settings
@@ -86,20 +88,42 @@ def message_id_of(raw: bytes) -> str:
     return (parse_message_id(header) or "")[:998]
 
 
-def inbound_store(raw: bytes, *, source: MailSource, enqueue: bool = True) -> InboundMessage:
-    """Store the raw bytes durably, then record the message (and queue its processing)
-    in one transaction. A message seen before (same Message-ID and content) returns
-    the existing row: never a second one.
+@contextmanager
+def _commit_durably(durable: bool) -> Iterator[None]:
+    """SQLite runs in WAL mode with ``synchronous=NORMAL``: safe when a process dies, but
+    a power cut may take the last commits with it. A message whose sender is told "stored"
+    (250 to a mail server, \\Seen on an IMAP server) must survive that too, so its commit
+    runs with ``synchronous=FULL``. PostgreSQL commits are durable already."""
+    if not durable or connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=NORMAL")
 
-    When this returns, the message is committed: a listener may answer 250, a poller
-    may mark it as seen.
+
+def inbound_store(
+    raw: bytes, *, source: MailSource, enqueue: bool = True, durable: bool = True
+) -> InboundMessage:
+    """Store the raw bytes, then record the message (and queue its processing) in one
+    transaction. A message seen before (same Message-ID and content) returns the
+    existing row: never a second one.
+
+    ``durable``: the file is flushed to disk and the commit survives a power cut before
+    this returns, so a listener may answer 250 and a poller may mark the mail as seen.
+    An import passes False: the files it reads are the durable copy, and running it
+    again completes whatever a crash cut short (a file written short is written again).
     """
-    sha256, name = storage.blob_save(raw)
+    sha256, name = storage.blob_save(raw, durable=durable)
     message_id = message_id_of(raw)
     # No look first: a new message (the common case) costs one INSERT; one seen before
     # hits the unique constraint and is read back.
     try:
-        with transaction.atomic():
+        with _commit_durably(durable), transaction.atomic():
             message = InboundMessage.objects.create(
                 source=source, raw_name=name, sha256=sha256, size=len(raw), message_id=message_id
             )

@@ -50,9 +50,9 @@ def party_find_by_email(*, email: str) -> Party | None:
     key = email_match_key(email)
     owners = list(
         Party.objects.filter(
-            pk__in=ContactPoint.objects.filter(
-                kind=ContactPoint.Kind.EMAIL, match_key=key
-            ).values("party_id")
+            pk__in=ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key).values(
+                "party_id"
+            )
         ).order_by("id")[:2]
     )
     return owners[0] if len(owners) == 1 else None
