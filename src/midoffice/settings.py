@@ -237,6 +237,13 @@ TASKS = {
         "QUEUES": ["default", "intake", "outbox"],
     }
 }
+TASK_RESULTS_KEEP_DAYS = env(
+    "MIDOFFICE_TASK_RESULTS_KEEP_DAYS",
+    14,
+    "Finished background task results are deleted after this many days (nightly); every "
+    "mail and outgoing message leaves one.",
+    group="Background work",
+)
 
 EMAIL_HOST = env(
     "EMAIL_HOST",

@@ -73,3 +73,34 @@ def test_task_enqueued_in_committed_transaction_runs_once_in_the_worker():
     assert message.state == OutboxMessage.State.SENT
     assert message.attempts == 1
     assert message.result == {"echo": {"n": 2}}
+
+
+@pytest.mark.django_db
+def test_nightly_prune_deletes_old_finished_task_results_only(settings):
+    """Every mail leaves a finished task row; the nightly job keeps the table small
+    (and with it the worker's claim query), without touching work still to do."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+
+    from midoffice.core import schedule
+    from midoffice.core.tasks import outbox_sweep_task, task_results_prune_task
+
+    assert any(job.task.endswith("task_results_prune_task") for job in schedule.PERIODIC_JOBS)
+    settings.TASK_RESULTS_KEEP_DAYS = 14
+    old = timezone.now() - dt.timedelta(days=20)
+    recent = timezone.now() - dt.timedelta(days=2)
+    rows = {}
+    for name, status, finished in [
+        ("old_done", TaskResultStatus.SUCCESSFUL, old),
+        ("recent_done", TaskResultStatus.SUCCESSFUL, recent),
+        ("waiting", TaskResultStatus.READY, None),
+    ]:
+        result = outbox_sweep_task.enqueue()
+        DBTaskResult.objects.filter(id=result.id).update(status=status, finished_at=finished)
+        rows[name] = str(result.id)
+    task_results_prune_task.call()
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
+    assert rows["old_done"] not in left
+    assert {rows["recent_done"], rows["waiting"]} <= left

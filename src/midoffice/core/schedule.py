@@ -25,6 +25,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         cron="* * * * *",
         description="Re-send what is due in the outbox (after an outage or a crash).",
     ),
+    PeriodicJob(
+        name="task-results-prune",
+        task="midoffice.core.tasks.task_results_prune_task",
+        cron="17 3 * * *",
+        description="Delete finished background task results older than "
+        "MIDOFFICE_TASK_RESULTS_KEEP_DAYS days (the task table stays small).",
+    ),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.management import call_command
 from django_tasks import task
 
 from midoffice.core import outbox
@@ -15,3 +17,15 @@ def outbox_deliver_task(message_id: int) -> str:
 @task(queue_name="outbox")
 def outbox_sweep_task() -> int:
     return outbox.outbox_sweep()
+
+
+@task(queue_name="outbox")
+def task_results_prune_task() -> None:
+    """Delete finished task results (every mail and every outgoing message leaves one)
+    older than the configured number of days; failed ones stay as long."""
+    call_command(
+        "prune_db_task_results",
+        queue_name="*",
+        min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+        verbosity=0,
+    )
