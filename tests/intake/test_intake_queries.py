@@ -52,3 +52,22 @@ def test_reply_indexes_its_dossier_the_same_as_a_rebuild(source):
     assert "Re: vraag" in written[dossier_key(opened.dossier_id)]
     search_rebuild()
     assert _documents() == written
+
+
+def test_known_sender_is_looked_up_once(source):
+    """Recognition already reads the contacts owning the sender's address; the intake
+    takes the requester from there instead of asking again."""
+    first = services.inbound_process(
+        inbound_id=services.inbound_store(make_mail(subject="Eerste vraag"), source=source).pk
+    )
+    stored = services.inbound_store(make_mail(subject="Tweede vraag"), source=source)
+    with CaptureQueriesContext(connection) as queries:
+        second = services.inbound_process(inbound_id=stored.pk)
+    assert second.state == InboundMessage.State.ROUTED
+    assert second.dossier.requester_id == first.dossier.requester_id
+    owner_lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "parties_party"' in q["sql"] and '"match_key"' in q["sql"]
+    ]
+    assert len(owner_lookups) == 1

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from midoffice.intake.mailparse import ParsedMessage
+from midoffice.parties.models import Party
 from midoffice.routing.extract import extract_entities
 from midoffice.routing.recognition import topic_decide
 from midoffice.routing.sender import SenderMatch
-from midoffice.routing.sender_lookup import sender_recognise
+from midoffice.routing.sender_lookup import sender_lookup
 
 # Extraction reads the start of the text: enough for any real question, and it keeps a
 # pathological mail (megabytes of text) within the one-second budget.
@@ -39,15 +40,18 @@ class Recognition:
     entities: dict[str, Any] = field(default_factory=dict)
 
 
-def recognise(*, parsed: ParsedMessage) -> Recognition:
-    """Recognise the dossier type and the sender of a new question."""
+def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, Party | None]:
+    """Recognise the dossier type and the sender of a new question. Also returns the
+    one contact that owns the sender's address, when exactly one does (the intake then
+    need not look it up again)."""
     text = (parsed.text_body or "")[:EXTRACT_CHARS]
     entities = extract_entities(f"{parsed.subject or ''}\n{text}")
     decision = topic_decide(subject=parsed.subject or "", body=text, sender=parsed.from_address)
-    sender: SenderMatch = sender_recognise(
+    lookup = sender_lookup(
         from_address=parsed.from_address, from_name=parsed.from_name or "", entities=entities
     )
-    return Recognition(
+    sender: SenderMatch = lookup.match
+    recognition = Recognition(
         dossier_type_code=decision.dossier_type_code,
         confidence=decision.confidence,
         suggestions=decision.suggestions,
@@ -66,3 +70,4 @@ def recognise(*, parsed: ParsedMessage) -> Recognition:
             "phones": list(entities.phone_numbers)[:5],
         },
     )
+    return recognition, lookup.address_owner

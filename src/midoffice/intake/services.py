@@ -411,9 +411,13 @@ def _lock_sender(address: str) -> None:
         )
 
 
-def _sender_party(parsed: ParsedMessage) -> Party | None:
+def _sender_party(parsed: ParsedMessage, known: Party | None) -> Party | None:
+    """The requester: the contact owning the sender's address (``known``, found by
+    recognition, or looked up under the sender lock), else a new contact."""
     if not parsed.from_address:
         return None
+    if known is not None:
+        return known
     try:
         _lock_sender(parsed.from_address)
         party = party_find_by_email(email=parsed.from_address)
@@ -430,7 +434,8 @@ def _sender_party(parsed: ParsedMessage) -> Party | None:
 
 
 def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.Kind) -> None:
-    recognition: Recognition = recognise(parsed=parsed)
+    recognition: Recognition
+    recognition, address_owner = recognise(parsed=parsed)
     message.recognition = {**message.recognition, **asdict(recognition)}
     dossier_type = None
     if recognition.dossier_type_code:
@@ -442,7 +447,7 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
             "no_triage_type",
             "Er is geen dossiertype ‘triage’ ingesteld; het bericht wacht tot dat bestaat.",
         )
-    party = _sender_party(parsed)
+    party = _sender_party(parsed, address_owner)
     received = message.created_at or clock.now()
     dossier = dossier_open(
         actor=None,

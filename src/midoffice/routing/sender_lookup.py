@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -14,9 +15,23 @@ from midoffice.routing.sender import Candidate, SenderMatch, match_sender
 MAX_CANDIDATES = 20
 
 
+@dataclass(frozen=True)
+class SenderLookup:
+    """The match, and the one contact owning the sender's address when exactly one
+    does (``None`` when none, several, or more candidates than were read)."""
+
+    match: SenderMatch
+    address_owner: Party | None = None
+
+
 def sender_recognise(
     *, from_address: str | None, from_name: str, entities: Entities
 ) -> SenderMatch:
+    """Which known contact sent this mail, how sure we are, and the evidence."""
+    return sender_lookup(from_address=from_address, from_name=from_name, entities=entities).match
+
+
+def sender_lookup(*, from_address: str | None, from_name: str, entities: Entities) -> SenderLookup:
     """Which known contact sent this mail, how sure we are, and the evidence.
 
     Candidates are contacts owning the sender's address (case and +tag insensitive) or a
@@ -43,7 +58,7 @@ def sender_recognise(
         )
     parties = list(Party.objects.filter(condition).order_by("id")[:MAX_CANDIDATES])
     if not parties:
-        return SenderMatch(party_id=None, confidence=0.0)
+        return SenderLookup(SenderMatch(party_id=None, confidence=0.0))
     points: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     for party_id, kind, value, match, postcode in ContactPoint.objects.filter(
         party__in=parties
@@ -61,7 +76,13 @@ def sender_recognise(
         )
         for party in parties
     ]
-    return match_sender(
+    owners = [c for c in candidates if key and key in c.email_keys]
+    owner = (
+        next(p for p in parties if p.pk == owners[0].party_id)
+        if len(owners) == 1 and len(parties) < MAX_CANDIDATES
+        else None
+    )
+    result = match_sender(
         email_key=key,
         from_name=from_name,
         national_numbers=entities.national_numbers,
@@ -70,3 +91,4 @@ def sender_recognise(
         postcodes=tuple(a.postcode for a in entities.addresses if a.postcode),
         candidates=candidates,
     )
+    return SenderLookup(result, address_owner=owner)
