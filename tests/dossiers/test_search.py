@@ -114,3 +114,14 @@ def test_empty_and_too_long_queries(desk, renovation):
 def test_rebuild_restores_the_index(desk, renovation):
     assert search_rebuild() >= 2
     assert search(user=desk, query="renovatie")[0].dossier == renovation
+
+
+def test_a_new_contact_is_findable_before_it_has_a_dossier(desk, emma):
+    """The contact services keep a contact's search document (parties.hooks), so a
+    contact registered at the desk or through the API is found at once."""
+    assert ("party", emma.pk, False) in kinds(search(user=desk, query="Kastanjedreef"))
+    from midoffice.parties.services import party_add_email
+
+    party_add_email(party=emma, email="emma.werk@bedrijf.example")
+    assert ("party", emma.pk, True) in kinds(search(user=desk, query="emma.werk@bedrijf.example"))
+    assert ("party", emma.pk, False) in kinds(search(user=desk, query="bedrijf"))

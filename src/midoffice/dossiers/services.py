@@ -31,7 +31,7 @@ from midoffice.dossiers.models import (
     StatusChange,
     Suspension,
 )
-from midoffice.dossiers.search import search_index_dossier, search_index_party
+from midoffice.dossiers.search import search_index_dossier
 from midoffice.dossiers.selectors import town_calendar
 from midoffice.parties.models import Party
 from midoffice.parties.services import party_create
@@ -200,8 +200,7 @@ def dossier_open(
             summary=f"Automatisch toegewezen aan {_name(dossier.assignee)}",
             data={"assignee": dossier.assignee.pk, "auto": dossier.team.auto_assign},
         )
-    if requester is not None:
-        search_index_party(party_id=requester.pk)
+    # The requester's own document is kept by the contact services (parties.hooks).
     search_index_dossier(dossier_id=dossier.pk)
     hooks.run_opened(dossier, change)
     return dossier

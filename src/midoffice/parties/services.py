@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from midoffice.core.errors import UserError
+from midoffice.parties import hooks
 from midoffice.parties.identifiers import (
     email_match_key,
     normalise_email,
@@ -70,7 +71,7 @@ def party_create(
         preferred_channel=preferred_channel,
     )
     if email:
-        party_add_email(party=party, email=email, primary=True)
+        _add_email(party=party, email=email, primary=True)
     if phone:
         value = normalise_phone(phone)
         ContactPoint.objects.create(
@@ -88,18 +89,25 @@ def party_create(
             municipality=address.municipality,
             is_primary=True,
         )
+    hooks.run_changed(party.pk)
     return party
 
 
 def party_add_email(*, party: Party, email: str, primary: bool = False) -> ContactPoint:
+    point, created = _add_email(party=party, email=email, primary=primary)
+    if created:
+        hooks.run_changed(party.pk)
+    return point
+
+
+def _add_email(*, party: Party, email: str, primary: bool) -> tuple[ContactPoint, bool]:
     value = normalise_email(email)
-    point, _ = ContactPoint.objects.get_or_create(
+    return ContactPoint.objects.get_or_create(
         party=party,
         kind=ContactPoint.Kind.EMAIL,
         value=value,
         defaults={"match_key": email_match_key(value), "is_primary": primary},
     )
-    return point
 
 
 @transaction.atomic
