@@ -1444,9 +1444,33 @@ def _serialise_message_payload(part: Message, payload: list[Message], defects: _
         return b""
 
 
+class _FlatteningGenerator(BytesGenerator):
+    """The stdlib generator, minus the header folding machinery for the plain case.
+
+    With ``max_line_length=0`` compat32 writes an ASCII, one-line header value as it
+    is, but only after building and encoding an ``email.header.Header`` for it — a
+    fifth of the parse time of a mail with an attached message. Such values are
+    written directly; everything else (folded, 8-bit, surrogate-escaped) goes through
+    the policy as before. The bytes are the same (checked on every part of the corpus
+    and by a test)."""
+
+    def _write_headers(self, msg: Message) -> None:
+        for name, value in msg.raw_items():
+            if isinstance(value, str) and value.isascii() and not _LINE_BREAKS.search(value):
+                self._fp.write(f"{name}: {value}{self._NL}".encode("ascii"))  # type: ignore[attr-defined]
+            else:
+                self._fp.write(self.policy.fold_binary(name, value))  # type: ignore[attr-defined,union-attr]
+        self.write(self._NL)  # type: ignore[attr-defined]
+
+
+_FLATTEN_POLICY = _COMPAT.clone(max_line_length=0)
+# What str.splitlines() (and so email.header) treats as a line break, within ASCII.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e]")
+
+
 def _flatten(msg: Message) -> bytes:
     buffer = io.BytesIO()
-    BytesGenerator(buffer, mangle_from_=False, policy=_COMPAT.clone(max_line_length=0)).flatten(msg)
+    _FlatteningGenerator(buffer, mangle_from_=False, policy=_FLATTEN_POLICY).flatten(msg)
     return buffer.getvalue()
 
 
