@@ -17,7 +17,8 @@ Each run goes in blocks of 100 mails, each block right after the stdlib baseline
 the same mails (``email.message_from_bytes(raw, policy=policy.default)`` +
 ``get_body()`` / ``get_content()``), so both see the same load on a shared machine.
 One pass over the corpus first warms up and makes its senders known contacts. It runs
-against a fresh SQLite database in a temporary folder.
+against a fresh SQLite database in a temporary folder (or the database ``DATABASE_URL``
+names, which should be empty).
 """
 
 from __future__ import annotations
@@ -223,7 +224,10 @@ def main() -> None:
 
         acks = OutboxMessage.objects.filter(topic="mail.send").count()
         left = InboundMessage.objects.filter(state="received").count()
-        print("E-mail intake (SQLite, one process)")
+        from django.db import connection
+
+        database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(connection.vendor, "?")
+        print(f"E-mail intake ({database}, one process)")
         print(
             f"  messages                {n} per path ({total_bytes / 1e6:.1f} MB, corpus repeated)"
         )
