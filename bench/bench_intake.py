@@ -17,8 +17,8 @@ Each run goes in blocks of 100 mails, each block right after the stdlib baseline
 the same mails (``email.message_from_bytes(raw, policy=policy.default)`` +
 ``get_body()`` / ``get_content()``), so both see the same load on a shared machine.
 One pass over the corpus first warms up and makes its senders known contacts. It runs
-against a fresh SQLite database in a temporary folder (or the database ``DATABASE_URL``
-names, which should be empty).
+against a fresh SQLite database in a temporary folder (or the empty database that
+``BENCH_INTAKE_DATABASE_URL`` names; ``DATABASE_URL`` is ignored).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ CORPUS = Path(
 
 def setup_django(data_dir: str) -> None:
     os.environ["MIDOFFICE_DATA_DIR"] = data_dir
+    # Never the database of the environment (make bench may run where DATABASE_URL names
+    # a real one): a fresh SQLite file, or the empty database BENCH_INTAKE_DATABASE_URL names.
+    os.environ.pop("DATABASE_URL", None)
+    if os.environ.get("BENCH_INTAKE_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_INTAKE_DATABASE_URL"]
     os.environ.setdefault("MIDOFFICE_SECRET_KEY", "bench-only-secret")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midoffice.settings")
     os.environ.setdefault("MIDOFFICE_LOG_LEVEL", "ERROR")
