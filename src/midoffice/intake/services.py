@@ -182,8 +182,19 @@ def inbound_process(
             _record_parsed(message, parsed)
             raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)
         with transaction.atomic(), search_index_deferred():
-            # No lock up front: _finish writes the outcome only while the message is
-            # still "received" and rolls everything back when another worker was first.
+            # Under the write lock (the row lock on PostgreSQL, the IMMEDIATE transaction
+            # on SQLite): another worker may have finished this mail since it was read.
+            # Without this check the work would run again and fail on what the first
+            # worker wrote (its acknowledgement), and the failure would quarantine a mail
+            # that was handled fine.
+            state = (
+                InboundMessage.objects.select_for_update()
+                .filter(pk=inbound_id)
+                .values_list("state", flat=True)
+                .first()
+            )
+            if state != State.RECEIVED:
+                raise _ProcessedElsewhere
             _route(message, parsed)
         return message
     except _ProcessedElsewhere:
@@ -203,6 +214,8 @@ def inbound_process(
 def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
     with transaction.atomic():
         message = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+        if message.state != State.RECEIVED:
+            return message  # finished (or quarantined) by another worker meanwhile
         message.state = State.QUARANTINED
         message.reason_code = code
         message.reason = message_nl
@@ -284,8 +297,8 @@ _OUTCOME_FIELDS = (
 
 
 def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "") -> None:
-    """Write the outcome — in the same UPDATE that checks the message was still
-    ``received`` (the row lock is taken here, so two workers never both finish it)."""
+    """Write the outcome, in an UPDATE that checks once more that the message is still
+    ``received`` (inbound_process already checked under the lock)."""
     message.state = state
     message.reason_code = code
     message.reason = reason
