@@ -5,6 +5,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -69,6 +71,7 @@ DOVECOT = "/usr/sbin/dovecot"
 IMAP_USER = "onthaal"
 IMAP_PASSWORD = "imap-test-geheim"
 
+# One config for every test Dovecot: {auth} says how logins are checked.
 DOVECOT_CONF = """\
 base_dir = {base}/run
 state_dir = {base}/state
@@ -77,7 +80,6 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
 mail_location = maildir:{base}/mail/%u
 first_valid_uid = 1
 first_valid_gid = 1
@@ -90,38 +92,45 @@ service imap-login {{
     port = 0
   }}
 }}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {base}/passwd
-}}
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={base}/home/%u
 }}
+{auth}
+"""
+
+PASSWORD_AUTH = """\
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/passwd
+}}
 """
 
 
-@pytest.fixture(scope="session")
-def dovecot():
-    """A real Dovecot IMAP server on a loopback high port, for the whole session.
-
-    Started as root without systemd from a standalone config (passwd-file user, Maildir
-    owned by the ``dovecot`` system user); stopped with ``kill $(cat master.pid)``.
-    """
+@contextmanager
+def running_dovecot(
+    *, auth: str, files: dict[str, str], prefix: str = "midoffice-dovecot-"
+) -> Iterator[int]:
+    """Start a real Dovecot on a loopback high port, as root without systemd, from a
+    standalone config (``auth`` and ``files`` may use ``{base}``, its folder); yield
+    its port; stop it with ``kill $(cat master.pid)``. Skips when it cannot run here."""
     if not Path(DOVECOT).exists():
         pytest.skip("Dovecot is not installed (apt-get install -y dovecot-imapd)")
     if os.geteuid() != 0:
         pytest.skip("Dovecot is started as root by the tests; not running as root")
     import tempfile
 
-    base = Path(tempfile.mkdtemp(prefix="midoffice-dovecot-"))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     base.chmod(0o755)
     for sub in ("mail", "home"):
         (base / sub).mkdir()
         shutil.chown(base / sub, "dovecot", "dovecot")
     port = free_port()
-    (base / "dovecot.conf").write_text(DOVECOT_CONF.format(base=base, port=port))
-    (base / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n")
+    conf = DOVECOT_CONF.format(base=base, port=port, auth=auth.format(base=base))
+    (base / "dovecot.conf").write_text(conf)
+    for name, text in files.items():
+        (base / name).write_text(text)
     subprocess.run([DOVECOT, "-c", str(base / "dovecot.conf")], check=True)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -132,11 +141,22 @@ def dovecot():
             time.sleep(0.1)
     else:
         pytest.fail(f"Dovecot did not start: {(base / 'dovecot.log').read_text()}")
-    yield {"host": "127.0.0.1", "port": port, "user": IMAP_USER, "password": IMAP_PASSWORD}
-    log = base / "dovecot.log"
-    if log.exists() and "Error" in log.read_text():
-        print(log.read_text()[-3000:])  # noqa: T201 - shown by pytest on failure
-    pid_file = base / "run" / "master.pid"
-    if pid_file.exists():
-        subprocess.run(["kill", pid_file.read_text().strip()], check=False)
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        yield port
+    finally:
+        log = base / "dovecot.log"
+        if log.exists() and "Error" in log.read_text():
+            print(log.read_text()[-3000:])  # noqa: T201 - shown by pytest on failure
+        pid_file = base / "run" / "master.pid"
+        if pid_file.exists():
+            subprocess.run(["kill", pid_file.read_text().strip()], check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real Dovecot IMAP server with a password user, for the whole session."""
+    with running_dovecot(
+        auth=PASSWORD_AUTH, files={"passwd": f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n"}
+    ) as port:
+        yield {"host": "127.0.0.1", "port": port, "user": IMAP_USER, "password": IMAP_PASSWORD}

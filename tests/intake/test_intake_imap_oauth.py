@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import imaplib
 import json
-import os
 import secrets
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 import urllib.parse
 import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +26,7 @@ from midoffice.intake import imap, oauth
 from midoffice.intake.admin import MailSourceForm
 from midoffice.intake.models import InboundMessage, MailSource
 from tests.factories import UserFactory
-from tests.intake.conftest import DOVECOT, IMAP_USER, free_port, make_mail
+from tests.intake.conftest import IMAP_USER, free_port, make_mail, running_dovecot
 
 TENANT_TOKEN_PATH = "/tenant-x/oauth2/v2.0/token"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -586,43 +579,21 @@ def test_admin_action_fetches_a_token_and_reports_the_providers_error(db, client
 
 # --- end to end against a real Dovecot ----------------------------------------------
 
-DOVECOT_OAUTH_CONF = """\
-base_dir = {base}/run
-state_dir = {base}/state
-log_path = {base}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+# Only OAuth2 logins. Tests only: answer a refused login at once, and do not slow down
+# the next logins from 127.0.0.1 (Dovecot's per-address auth penalty, disabled as its
+# documentation shows).
+OAUTH_AUTH = """\
 auth_mechanisms = xoauth2 oauthbearer
-# Tests only: answer a refused login at once, and do not slow down the next logins from
-# 127.0.0.1 (Dovecot's per-address auth penalty, disabled as its documentation shows).
 auth_failure_delay = 0
 service anvil {{
   unix_listener anvil-auth-penalty {{
     mode = 0
   }}
 }}
-mail_location = maildir:{base}/mail/%u
-first_valid_uid = 1
-first_valid_gid = 1
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
 passdb {{
   driver = oauth2
   mechanisms = xoauth2 oauthbearer
   args = {base}/dovecot-oauth2.conf.ext
-}}
-userdb {{
-  driver = static
-  args = uid=dovecot gid=dovecot home={base}/home/%u
 }}
 """
 
@@ -641,38 +612,13 @@ active_value = true
 @pytest.fixture(scope="session")
 def dovecot_oauth(oauth_provider_server):
     """A second real Dovecot (own config and port) whose only passdb is ``oauth2``."""
-    if not Path(DOVECOT).exists():
-        pytest.skip("Dovecot is not installed (apt-get install -y dovecot-imapd)")
-    if os.geteuid() != 0:
-        pytest.skip("Dovecot is started as root by the tests; not running as root")
-    base = Path(tempfile.mkdtemp(prefix="midoffice-dovecot-oauth-"))
-    base.chmod(0o755)
-    for sub in ("mail", "home"):
-        (base / sub).mkdir()
-        shutil.chown(base / sub, "dovecot", "dovecot")
-    port = free_port()
-    (base / "dovecot.conf").write_text(DOVECOT_OAUTH_CONF.format(base=base, port=port))
-    (base / "dovecot-oauth2.conf.ext").write_text(
-        DOVECOT_OAUTH2_EXT.format(introspection_url=oauth_provider_server.introspection_url)
-    )
-    subprocess.run([DOVECOT, "-c", str(base / "dovecot.conf")], check=True)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        pytest.fail(f"Dovecot did not start: {(base / 'dovecot.log').read_text()}")
-    yield {"host": "127.0.0.1", "port": port, "user": IMAP_USER}
-    log = base / "dovecot.log"
-    if log.exists() and "Error" in log.read_text():
-        print(log.read_text()[-3000:])  # noqa: T201 - shown by pytest on failure
-    pid_file = base / "run" / "master.pid"
-    if pid_file.exists():
-        subprocess.run(["kill", pid_file.read_text().strip()], check=False)
-    shutil.rmtree(base, ignore_errors=True)
+    ext = DOVECOT_OAUTH2_EXT.format(introspection_url=oauth_provider_server.introspection_url)
+    with running_dovecot(
+        auth=OAUTH_AUTH,
+        files={"dovecot-oauth2.conf.ext": ext},
+        prefix="midoffice-dovecot-oauth-",
+    ) as port:
+        yield {"host": "127.0.0.1", "port": port, "user": IMAP_USER}
 
 
 def _xoauth2_client(dovecot: dict[str, Any], token: str) -> imaplib.IMAP4:
