@@ -297,17 +297,15 @@ _OUTCOME_FIELDS = (
 
 
 def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "") -> None:
-    """Write the outcome, in an UPDATE that checks once more that the message is still
-    ``received`` (inbound_process already checked under the lock)."""
+    """Write the outcome: one UPDATE of what processing set (inbound_process checked the
+    state under the lock when its transaction began)."""
     message.state = state
     message.reason_code = code
     message.reason = reason
     message.processed_at = clock.now()
-    claimed = InboundMessage.objects.filter(pk=message.pk, state=State.RECEIVED).update(
+    InboundMessage.objects.filter(pk=message.pk).update(
         **{field: getattr(message, field) for field in _OUTCOME_FIELDS}
     )
-    if not claimed:
-        raise _ProcessedElsewhere
 
 
 def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
