@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from midoffice.catalog.selectors import dossier_type_active
 from midoffice.core import clock
 from midoffice.core.errors import UserError
+from midoffice.core.rows import row_insert, row_update
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
 from midoffice.dossiers.search import search_index_deferred
@@ -124,8 +125,14 @@ def inbound_store(
     # hits the unique constraint and is read back.
     try:
         with _commit_durably(durable), transaction.atomic():
-            message = InboundMessage.objects.create(
-                source=source, raw_name=name, sha256=sha256, size=len(raw), message_id=message_id
+            message = row_insert(
+                InboundMessage(
+                    source=source,
+                    raw_name=name,
+                    sha256=sha256,
+                    size=len(raw),
+                    message_id=message_id,
+                )
             )
             if enqueue:
                 from midoffice.intake.tasks import inbound_process_task
@@ -187,13 +194,7 @@ def inbound_process(
             # Without this check the work would run again and fail on what the first
             # worker wrote (its acknowledgement), and the failure would quarantine a mail
             # that was handled fine.
-            state = (
-                InboundMessage.objects.select_for_update()
-                .filter(pk=inbound_id)
-                .values_list("state", flat=True)
-                .first()
-            )
-            if state != State.RECEIVED:
+            if _state_locked(inbound_id) != State.RECEIVED:
                 raise _ProcessedElsewhere
             _route(message, parsed)
         return message
@@ -209,6 +210,19 @@ def inbound_process(
             "Het bericht kon niet verwerkt worden door een fout in Midoffice; "
             "het is bewaard en kan opnieuw verwerkt worden.",
         )
+
+
+def _state_locked(inbound_id: int) -> str | None:
+    """The message's state, read under the row lock (SQLite: the IMMEDIATE transaction
+    already holds the write lock). Plain SQL: it runs for every mail (ADR 8)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL_STATE + lock, [inbound_id])
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+_SQL_STATE = f"SELECT state FROM {InboundMessage._meta.db_table} WHERE id = %s"  # noqa: S608
 
 
 def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
@@ -303,9 +317,7 @@ def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "
     message.reason_code = code
     message.reason = reason
     message.processed_at = clock.now()
-    InboundMessage.objects.filter(pk=message.pk).update(
-        **{field: getattr(message, field) for field in _OUTCOME_FIELDS}
-    )
+    row_update(message, _OUTCOME_FIELDS)
 
 
 def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
