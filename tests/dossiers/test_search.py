@@ -127,3 +127,68 @@ def test_a_new_contact_is_findable_before_it_has_a_dossier(desk, emma):
     party_add_email(party=emma, email="emma.werk@bedrijf.example")
     # (PostgreSQL's parser keeps an address as one token, so check the document itself.)
     assert "emma.werk@bedrijf.example" in SearchDocument.objects.get(id=party_key(emma.pk)).body
+
+
+def _document_through_the_orm(dossier_id: int) -> str:
+    """The dossier document as the ORM reads it (the reference for the plain-SQL reads)."""
+    from midoffice.dossiers.models import Dossier, DossierParty, Event, EventKind
+    from midoffice.dossiers.search import _phone_variants
+    from midoffice.parties.models import ContactPoint, Party
+
+    dossier = Dossier.objects.select_related("dossier_type").get(pk=dossier_id)
+    party_ids = list(
+        DossierParty.objects.filter(dossier_id=dossier_id)
+        .order_by("id")
+        .values_list("party_id", flat=True)
+    )
+    if dossier.requester_id and dossier.requester_id not in party_ids:
+        party_ids.append(dossier.requester_id)
+    parts = [
+        dossier.reference,
+        dossier.subject,
+        dossier.description,
+        dossier.dossier_type.name,
+        f"{dossier.location_street} {dossier.location_number}",
+        f"{dossier.location_postcode} {dossier.location_municipality}",
+    ]
+    for pid in party_ids:
+        parts.append(Party.objects.get(pk=pid).display_name)
+        for point in ContactPoint.objects.filter(party_id=pid).order_by("id"):
+            if point.kind == ContactPoint.Kind.PHONE:
+                parts.extend(_phone_variants(point.value))
+            else:
+                parts.append(point.value)
+    searchable = [
+        EventKind.NOTE_ADDED,
+        EventKind.INTERACTION,
+        EventKind.MESSAGE_RECEIVED,
+        EventKind.MESSAGE_SENT,
+    ]
+    for event in Event.objects.filter(dossier_id=dossier_id, kind__in=searchable):
+        parts.append(str((event.data or {}).get("text") or event.summary))
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def test_the_document_is_what_the_orm_reads(renovation, handler, emma):
+    from midoffice.dossiers.models import DossierParty, SearchDocument
+    from midoffice.dossiers.search import dossier_key
+
+    # given a dossier with a second party, a note (its text in the event data), a
+    # contact moment and a phone number in two forms
+    other = party_create(given_name="Jan", family_name="Peeters", phone="+32 3 201 45 67")
+    DossierParty.objects.create(dossier=renovation, party=other, role=DossierParty.Role.ARCHITECT)
+    services.dossier_add_note(actor=handler, dossier=renovation, text="Dakkapel: “ja”, é")
+    services.interaction_log(
+        actor=handler,
+        dossier=renovation,
+        party=emma,
+        channel="phone",
+        direction="in",
+        summary="Vraagt naar de regenwaterput",
+    )
+    # then the stored document is the one the ORM reads
+    body = SearchDocument.objects.get(pk=dossier_key(renovation.pk)).body
+    assert body == _document_through_the_orm(renovation.pk)
+    assert "Jan Peeters" in body
+    assert "Dakkapel" in body
+    assert "032014567" in body
