@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from midoffice.parties.models import Party
 from tests.factories import DossierTypeFactory, PartyFactory, UserFactory, open_dossier
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,16 @@ def test_catalog_and_parties(api, dossier_type):
     )
     assert bad.status_code == 400
     assert "rijksregisternummer" in bad.json()["insz"][0]
+    # a bad phone number is refused before anything is written
+    count = Party.objects.count()
+    bad_phone = api.post(
+        "/api/v1/parties/",
+        {"family_name": "Y", "email": "y@voorbeeld.example", "phone": "123"},
+        format="json",
+    )
+    assert bad_phone.status_code == 400
+    assert "telefoonnummer" in bad_phone.json()["phone"][0]
+    assert Party.objects.count() == count
 
 
 def test_list_query_count_does_not_grow(api, dossier_type, django_assert_max_num_queries):

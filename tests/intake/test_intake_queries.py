@@ -68,3 +68,50 @@ def test_known_sender_is_looked_up_once(source):
     sql = [q["sql"].replace('"', "") for q in queries.captured_queries]
     owner_lookups = [s for s in sql if "FROM parties_party" in s and "match_key" in s]
     assert len(owner_lookups) == 1
+
+
+def test_first_time_sender_becomes_one_contact_looked_up_once_on_sqlite(source):
+    """Recognition found no contact owning the address. On SQLite the processing
+    transaction has held the write lock since before that look, so the intake creates
+    the contact without asking again; on PostgreSQL it asks again under the sender lock
+    (another worker may have created it meanwhile)."""
+    from midoffice.parties.models import ContactPoint, Party
+
+    stored = services.inbound_store(
+        make_mail(sender="Jan Nieuw <Jan.Nieuw+gemeente@example.org>"), source=source
+    )
+    with CaptureQueriesContext(connection) as queries:
+        message = services.inbound_process(inbound_id=stored.pk)
+    assert message.state == InboundMessage.State.ROUTED
+    sql = [q["sql"].replace('"', "") for q in queries.captured_queries]
+    owner_lookups = [s for s in sql if "FROM parties_party" in s and "match_key" in s]
+    assert len(owner_lookups) == (1 if connection.vendor == "sqlite" else 2)
+    party = Party.objects.get(pk=message.dossier.requester_id)
+    assert party.display_name == "Jan Nieuw"
+    points = list(
+        ContactPoint.objects.filter(party=party).values_list("kind", "value", "match_key")
+    )
+    assert points == [("email", "jan.nieuw+gemeente@example.org", "jan.nieuw@example.org")]
+    # the next mail from that address (another +tag) finds the same contact
+    again = services.inbound_process(
+        inbound_id=services.inbound_store(
+            make_mail(sender="jan.nieuw@example.org", subject="Nog een vraag"), source=source
+        ).pk
+    )
+    assert again.dossier.requester_id == party.pk
+    assert Party.objects.count() == 1
+
+
+def test_an_address_two_contacts_share_is_looked_up_again(source):
+    """Not 'free': two contacts own the address, so the lookup under the lock decides
+    (as before: no single owner, so the sender becomes a contact of their own)."""
+    from midoffice.parties.services import party_create
+
+    party_create(given_name="A", family_name="Een", email="gedeeld@example.org")
+    party_create(given_name="B", family_name="Twee", email="gedeeld@example.org")
+    stored = services.inbound_store(make_mail(sender="gedeeld@example.org"), source=source)
+    with CaptureQueriesContext(connection) as queries:
+        message = services.inbound_process(inbound_id=stored.pk)
+    assert message.state == InboundMessage.State.ROUTED
+    sql = [q["sql"].replace('"', "") for q in queries.captured_queries]
+    assert len([s for s in sql if "FROM parties_party" in s and "match_key" in s]) == 2

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from midoffice.intake.mailparse import ParsedMessage
-from midoffice.parties.models import Party
 from midoffice.routing.extract import extract_entities
 from midoffice.routing.recognition import topic_decide
 from midoffice.routing.sender import SenderMatch
-from midoffice.routing.sender_lookup import sender_lookup
+from midoffice.routing.sender_lookup import SenderLookup, sender_lookup
 
 # Extraction reads the start of the text: enough for any real question, and it keeps a
 # pathological mail (megabytes of text) within the one-second budget.
@@ -40,10 +39,10 @@ class Recognition:
     entities: dict[str, Any] = field(default_factory=dict)
 
 
-def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, Party | None]:
+def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, SenderLookup]:
     """Recognise the dossier type and the sender of a new question. Also returns the
-    one contact that owns the sender's address, when exactly one does (the intake then
-    need not look it up again)."""
+    sender lookup: the one contact that owns the sender's address, when exactly one
+    does, or that none does (the intake then need not look it up again)."""
     text = (parsed.text_body or "")[:EXTRACT_CHARS]
     entities = extract_entities(f"{parsed.subject or ''}\n{text}")
     decision = topic_decide(subject=parsed.subject or "", body=text, sender=parsed.from_address)
@@ -70,4 +69,4 @@ def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, Party | None]:
             "phones": list(entities.phone_numbers)[:5],
         },
     )
-    return recognition, lookup.address_owner
+    return recognition, lookup

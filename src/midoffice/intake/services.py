@@ -43,6 +43,7 @@ from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import Party
 from midoffice.parties.selectors import party_find_by_email
 from midoffice.parties.services import party_create
+from midoffice.routing.sender_lookup import SenderLookup
 
 logger = logging.getLogger(__name__)
 
@@ -434,18 +435,22 @@ def _lock_sender(address: str) -> None:
         )
 
 
-def _sender_party(parsed: ParsedMessage, known: Party | None) -> Party | None:
-    """The requester: the contact owning the sender's address (``known``, found by
-    recognition, or looked up under the sender lock), else a new contact."""
+def _sender_party(parsed: ParsedMessage, lookup: SenderLookup) -> Party | None:
+    """The requester: the contact owning the sender's address (found by recognition,
+    or looked up under the sender lock), else a new contact."""
     if not parsed.from_address:
         return None
-    if known is not None:
-        return known
+    if lookup.address_owner is not None:
+        return lookup.address_owner
     try:
-        _lock_sender(parsed.from_address)
-        party = party_find_by_email(email=parsed.from_address)
-        if party is not None:
-            return party
+        # On SQLite this transaction has held the write lock since before recognition
+        # looked, so "nobody owns the address" still holds; elsewhere look again under
+        # the sender lock.
+        if not (lookup.address_free and connection.vendor == "sqlite"):
+            _lock_sender(parsed.from_address)
+            party = party_find_by_email(email=parsed.from_address)
+            if party is not None:
+                return party
         name = " ".join((parsed.from_name or "").split())
         given, _, family = name.partition(" ")
         # party_create is atomic itself: a refused address rolls back its savepoint.
@@ -458,7 +463,7 @@ def _sender_party(parsed: ParsedMessage, known: Party | None) -> Party | None:
 
 def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.Kind) -> None:
     recognition: Recognition
-    recognition, address_owner = recognise(parsed=parsed)
+    recognition, lookup = recognise(parsed=parsed)
     message.recognition = {**message.recognition, **asdict(recognition)}
     dossier_type = None
     if recognition.dossier_type_code:
@@ -470,7 +475,7 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
             "no_triage_type",
             "Er is geen dossiertype ‘triage’ ingesteld; het bericht wacht tot dat bestaat.",
         )
-    party = _sender_party(parsed, address_owner)
+    party = _sender_party(parsed, lookup)
     received = message.created_at or clock.now()
     dossier = dossier_open(
         actor=None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from midoffice.core.errors import UserError
+from midoffice.core.rows import row_insert
 from midoffice.parties import hooks
 from midoffice.parties.identifiers import (
     email_match_key,
@@ -60,34 +61,56 @@ def party_create(
         raise UserError("Er bestaat al een contact met dit rijksregisternummer.", field="insz")
     if norm_kbo and Party.objects.filter(kbo=norm_kbo).exists():
         raise UserError("Er bestaat al een contact met dit ondernemingsnummer.", field="kbo")
-    party = Party.objects.create(
-        kind=kind,
-        given_name=given_name,
-        family_name=family_name,
-        organisation_name=organisation_name,
-        display_name=display,
-        insz=norm_insz,
-        kbo=norm_kbo,
-        preferred_channel=preferred_channel,
+    # Validate every value before writing anything, then write the rows with
+    # core.rows: the intake creates a contact for every first-time sender (ADR 8).
+    email_value = normalise_email(email) if email else None
+    phone_value = normalise_phone(phone) if phone else None
+    party = row_insert(
+        Party(
+            kind=kind,
+            given_name=given_name,
+            family_name=family_name,
+            organisation_name=organisation_name,
+            display_name=display,
+            insz=norm_insz,
+            kbo=norm_kbo,
+            preferred_channel=preferred_channel,
+        )
     )
-    if email:
-        _add_email(party=party, email=email, primary=True)
-    if phone:
-        value = normalise_phone(phone)
-        ContactPoint.objects.create(
-            party=party, kind=ContactPoint.Kind.PHONE, value=value, match_key=value, is_primary=True
+    # A new contact has no contact points yet: nothing to look up first.
+    if email_value:
+        row_insert(
+            ContactPoint(
+                party=party,
+                kind=ContactPoint.Kind.EMAIL,
+                value=email_value,
+                match_key=email_match_key(email_value),
+                is_primary=True,
+            )
+        )
+    if phone_value:
+        row_insert(
+            ContactPoint(
+                party=party,
+                kind=ContactPoint.Kind.PHONE,
+                value=phone_value,
+                match_key=phone_value,
+                is_primary=True,
+            )
         )
     if address:
-        ContactPoint.objects.create(
-            party=party,
-            kind=ContactPoint.Kind.ADDRESS,
-            value=address.one_line(),
-            street=address.street,
-            house_number=address.house_number,
-            box=address.box,
-            postcode=address.postcode,
-            municipality=address.municipality,
-            is_primary=True,
+        row_insert(
+            ContactPoint(
+                party=party,
+                kind=ContactPoint.Kind.ADDRESS,
+                value=address.one_line(),
+                street=address.street,
+                house_number=address.house_number,
+                box=address.box,
+                postcode=address.postcode,
+                municipality=address.municipality,
+                is_primary=True,
+            )
         )
     hooks.run_changed(party.pk)
     return party

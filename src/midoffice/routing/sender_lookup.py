@@ -62,10 +62,12 @@ def _candidates(key: str | None, entities: Entities) -> list[Party]:
 @dataclass(frozen=True)
 class SenderLookup:
     """The match, and the one contact owning the sender's address when exactly one
-    does (``None`` when none, several, or more candidates than were read)."""
+    does (``None`` when none, several, or more candidates than were read).
+    ``address_free``: every candidate was read and none owns the address."""
 
     match: SenderMatch
     address_owner: Party | None = None
+    address_free: bool = False
 
 
 def sender_recognise(
@@ -85,7 +87,7 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
     key = email_match_key(from_address) if from_address else None
     parties = _candidates(key, entities)
     if not parties:
-        return SenderLookup(SenderMatch(party_id=None, confidence=0.0))
+        return SenderLookup(SenderMatch(party_id=None, confidence=0.0), address_free=bool(key))
     points: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
         marks = ", ".join(["%s"] * len(parties))
@@ -119,4 +121,7 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
         postcodes=tuple(a.postcode for a in entities.addresses if a.postcode),
         candidates=candidates,
     )
-    return SenderLookup(result, address_owner=owner)
+    complete = len(parties) < MAX_CANDIDATES
+    return SenderLookup(
+        result, address_owner=owner, address_free=bool(key) and complete and not owners
+    )
