@@ -41,7 +41,7 @@ from midoffice.intake.models import Attachment, InboundMessage, MailSource, Sent
 from midoffice.intake.recognition import Recognition, recognise
 from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import Party
-from midoffice.parties.selectors import party_find_by_email
+from midoffice.parties.selectors import party_find_by_email, party_oldest_by_email
 from midoffice.parties.services import party_create
 from midoffice.routing.sender_lookup import SenderLookup
 
@@ -436,8 +436,8 @@ def _lock_sender(address: str) -> None:
 
 
 def _sender_party(parsed: ParsedMessage, lookup: SenderLookup) -> Party | None:
-    """The requester: the contact owning the sender's address (found by recognition,
-    or looked up under the sender lock), else a new contact."""
+    """The requester: the contact the sender's address belongs to (found by
+    recognition, or looked up under the sender lock), else a new contact."""
     if not parsed.from_address:
         return None
     if lookup.address_owner is not None:
@@ -448,7 +448,9 @@ def _sender_party(parsed: ParsedMessage, lookup: SenderLookup) -> Party | None:
         # the sender lock.
         if not (lookup.address_free and connection.vendor == "sqlite"):
             _lock_sender(parsed.from_address)
-            party = party_find_by_email(email=parsed.from_address)
+            # Created meanwhile, or more candidates than recognition read: never a
+            # second contact for an address a contact already has.
+            party = party_oldest_by_email(email=parsed.from_address)
             if party is not None:
                 return party
         name = " ".join((parsed.from_name or "").split())

@@ -45,6 +45,21 @@ def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
     return Party.objects.filter(display_name__icontains=q).order_by("display_name", "id")[:limit]
 
 
+def party_oldest_by_email(*, email: str) -> Party | None:
+    """The oldest contact owning this address (case and +tag insensitive), if any: the
+    one a mail from a shared address goes to when nothing else tells them apart."""
+    key = email_match_key(email)
+    return (
+        Party.objects.filter(
+            pk__in=ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key).values(
+                "party_id"
+            )
+        )
+        .order_by("id")
+        .first()
+    )
+
+
 def party_find_by_email(*, email: str) -> Party | None:
     """The contact owning this address (case and +tag insensitive), if exactly one does."""
     key = email_match_key(email)

@@ -61,8 +61,9 @@ def _candidates(key: str | None, entities: Entities) -> list[Party]:
 
 @dataclass(frozen=True)
 class SenderLookup:
-    """The match, and the one contact owning the sender's address when exactly one
-    does (``None`` when none, several, or more candidates than were read).
+    """The match, and the contact the sender's address belongs to: its only owner, or
+    when several contacts share it, the one the evidence points at (else the oldest);
+    ``None`` when none owns it or more candidates were found than read.
     ``address_free``: every candidate was read and none owns the address."""
 
     match: SenderMatch
@@ -107,11 +108,6 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
         for party in parties
     ]
     owners = [c for c in candidates if key and key in c.email_keys]
-    owner = (
-        next(p for p in parties if p.pk == owners[0].party_id)
-        if len(owners) == 1 and len(parties) < MAX_CANDIDATES
-        else None
-    )
     result = match_sender(
         email_key=key,
         from_name=from_name,
@@ -122,6 +118,13 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
         candidates=candidates,
     )
     complete = len(parties) < MAX_CANDIDATES
+    owner: Party | None = None
+    if owners and complete:
+        owner_ids = {c.party_id for c in owners}
+        # Several contacts may share one address (a family mailbox): the one the evidence
+        # points at (the name), else the oldest.
+        chosen = result.party_id if result.party_id in owner_ids else min(owner_ids)
+        owner = next(p for p in parties if p.pk == chosen)
     return SenderLookup(
         result, address_owner=owner, address_free=bool(key) and complete and not owners
     )
