@@ -198,6 +198,20 @@ def test_single_prediction_matches_batch_probabilities(
         assert prediction.label == model.labels[int(row.argmax())]
 
 
+def test_char_ngram_counts_are_scikit_learns(model: TopicModel, dev: list[Example]) -> None:
+    """predict counts character n-grams per distinct word; scikit-learn's analyzer
+    builds them per occurrence. Same counts on real questions and on edge cases."""
+    from collections import Counter
+
+    from midoffice.routing.classifier import _char_wb_counts
+
+    assert model._char_plain
+    texts = [prepare_text(e.subject, e.body) for e in dev[:200]]
+    texts += ["", "a", "ab abc abcd abcde abcdef", "x  y\t\tz\nx", "é ü € 😀 a-b", "de de de " * 50]
+    for text in texts:
+        assert _char_wb_counts(text, model._char_sizes) == Counter(model._char_analyzer(text))
+
+
 def test_explanation_is_readable_words_from_the_message(model: TopicModel) -> None:
     subject = "verbouwing"
     body = (

@@ -500,19 +500,41 @@ def _tfidf_row(
     grams: Iterable[str], vocabulary: Mapping[str, int], idf: FloatArray
 ) -> tuple[npt.NDArray[np.intp], FloatArray, list[str]]:
     """One row of a ``TfidfVectorizer(sublinear_tf=True)`` output, as columns and values."""
-    counts: dict[str, int] = {}
-    for gram in grams:
-        if gram in vocabulary:
-            counts[gram] = counts.get(gram, 0) + 1
-    names = list(counts)
+    return _tfidf_row_from_counts(Counter(grams), vocabulary, idf)
+
+
+def _tfidf_row_from_counts(
+    counts: Mapping[str, int], vocabulary: Mapping[str, int], idf: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray, list[str]]:
+    """:func:`_tfidf_row` from n-gram counts (terms outside the vocabulary are skipped)."""
+    names = [gram for gram in counts if gram in vocabulary]
     columns = np.fromiter((vocabulary[name] for name in names), dtype=np.intp, count=len(names))
-    values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(names)))) * idf[
-        columns
-    ]
+    tf = np.fromiter((counts[name] for name in names), dtype=np.float64, count=len(names))
+    values = (1.0 + np.log(tf)) * idf[columns]
     norm = float(np.sqrt(values @ values))
     if norm > 0:
         values /= norm
     return columns, values, names
+
+
+def _char_wb_counts(text: str, sizes: tuple[int, ...]) -> dict[str, int]:
+    """The counts of scikit-learn's ``char_wb`` n-grams of ``text`` (its analyzer without
+    preprocessing: ``lowercase=False``, no accent stripping), built once per distinct
+    word and counted as often as the word occurs: mails repeat words, and building every
+    occurrence's n-grams was most of a prediction. A test compares with scikit-learn."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for word, times in Counter(text.split()).items():
+        padded = f" {word} "
+        length = len(padded)
+        for size in sizes:
+            if length <= size:  # a short word counts once, whole (as scikit-learn does)
+                counts[padded] = get(padded, 0) + times
+                break
+            for start in range(length - size + 1):
+                gram = padded[start : start + size]
+                counts[gram] = get(gram, 0) + times
+    return counts
 
 
 # --------------------------------------------------------------------------------------
@@ -613,6 +635,13 @@ class TopicModel:
         self._char_analyzer: Callable[[str], list[str]] = char_vectorizer.build_analyzer()
         low, high = char_vectorizer.ngram_range
         self._char_sizes = tuple(range(int(low), int(high) + 1))
+        # _char_wb_counts reproduces the analyzer only without preprocessing.
+        self._char_plain = (
+            char_vectorizer.analyzer == "char_wb"
+            and not char_vectorizer.lowercase
+            and char_vectorizer.strip_accents is None
+            and char_vectorizer.preprocessor is None
+        )
 
     # -- training ---------------------------------------------------------------------
 
@@ -750,8 +779,13 @@ class TopicModel:
         word_cols, word_vals, word_grams = _tfidf_row(
             self._word_analyzer(text), self._word_vocab, self._word_idf
         )
-        char_cols, char_vals, _ = _tfidf_row(
-            self._char_analyzer(text), self._char_vocab, self._char_idf
+        char_counts = (
+            _char_wb_counts(text, self._char_sizes)
+            if self._char_plain
+            else Counter(self._char_analyzer(text))
+        )
+        char_cols, char_vals, _ = _tfidf_row_from_counts(
+            char_counts, self._char_vocab, self._char_idf
         )
         char_cols_global = char_cols + self._n_word
         scores = (
