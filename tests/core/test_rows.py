@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -53,86 +54,46 @@ def _assert_same(by_save: models.Model, by_rows: models.Model, skip: set[str]) -
 
 
 def _pairs(dossier: Dossier) -> list[tuple[models.Model, models.Model]]:
-    """The same row twice, for each model the intake writes with row_insert."""
-    party = PartyFactory()
-    status = dossier.status
+    """The same row twice (unique values numbered), for each model the intake writes
+    with row_insert."""
+    party, other = PartyFactory(), PartyFactory()
     source = mail_source_for(kind="import")
     at = dt.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
-
-    def inbound(n: int) -> InboundMessage:
-        return InboundMessage(
+    makers: list[Callable[[int], models.Model]] = [
+        lambda n: Event(
+            dossier=dossier,
+            kind="note",
+            actor_label="Test",
+            summary="Samenvatting é",
+            data={"tekst": "ü", "n": [1, 2]},
+        ),
+        lambda n: Interaction(
+            dossier=dossier,
+            party=party,
+            channel="email",
+            direction="in",
+            at=at,
+            summary="Mail",
+            message_ref="x@y",
+        ),
+        lambda n: DossierParty(
+            dossier=dossier, party=(party, other)[n], role=DossierParty.Role.REQUESTER
+        ),
+        lambda n: StatusChange(dossier=dossier, from_status=None, to_status=dossier.status),
+        lambda n: OutboxMessage(
+            topic="mail.send", payload={"a": "b"}, idempotency_key=f"k{n}", next_attempt_at=at
+        ),
+        lambda n: InboundMessage(
             source=source, raw_name=f"ab/cd{n}", sha256="ab" * 32, size=12, message_id=f"m{n}"
-        )
-
-    return [
-        (
-            Event(
-                dossier=dossier,
-                kind="note",
-                actor_label="Test",
-                summary="Samenvatting é",
-                data={"tekst": "ü", "n": [1, 2]},
-            ),
-            Event(
-                dossier=dossier,
-                kind="note",
-                actor_label="Test",
-                summary="Samenvatting é",
-                data={"tekst": "ü", "n": [1, 2]},
-            ),
         ),
-        (
-            Interaction(
-                dossier=dossier,
-                party=party,
-                channel="email",
-                direction="in",
-                at=at,
-                summary="Mail",
-                message_ref="x@y",
-            ),
-            Interaction(
-                dossier=dossier,
-                party=party,
-                channel="email",
-                direction="in",
-                at=at,
-                summary="Mail",
-                message_ref="x@y",
-            ),
-        ),
-        (
-            DossierParty(dossier=dossier, party=party, role=DossierParty.Role.REQUESTER),
-            DossierParty(dossier=dossier, party=PartyFactory(), role=DossierParty.Role.REQUESTER),
-        ),
-        (
-            StatusChange(dossier=dossier, from_status=None, to_status=status),
-            StatusChange(dossier=dossier, from_status=None, to_status=status),
-        ),
-        (
-            OutboxMessage(
-                topic="mail.send", payload={"a": "b"}, idempotency_key="k1", next_attempt_at=at
-            ),
-            OutboxMessage(
-                topic="mail.send", payload={"a": "b"}, idempotency_key="k2", next_attempt_at=at
-            ),
-        ),
-        (inbound(1), inbound(2)),
-        (
-            SentMessage(
-                message_id="s1",
-                kind=SentMessage.Kind.ACKNOWLEDGEMENT,
-                dossier=dossier,
-                recipient_key="a",
-            ),
-            SentMessage(
-                message_id="s2",
-                kind=SentMessage.Kind.ACKNOWLEDGEMENT,
-                dossier=dossier,
-                recipient_key="a",
-            ),
+        lambda n: SentMessage(
+            message_id=f"s{n}",
+            kind=SentMessage.Kind.ACKNOWLEDGEMENT,
+            dossier=dossier,
+            recipient_key="a",
         ),
     ]
+    return [(make(0), make(1)) for make in makers]
 
 
 def _unique_fields(model: type[models.Model]) -> set[str]:
