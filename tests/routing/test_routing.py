@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from midoffice.core.errors import UserError
 from midoffice.parties.services import party_create
@@ -256,3 +258,22 @@ def test_cli_train_and_status(demo, capsys):
     out = capsys.readouterr().out
     assert "600 nieuwe voorbeelden" in out
     assert "actief" in out
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_fold_strips_exactly_the_combining_characters(text: str) -> None:
+    """fold and fold_accents drop combining characters in one translate pass; the
+    same as testing every character (their reference)."""
+    import unicodedata
+
+    from midoffice.routing.classifier import fold_accents
+    from midoffice.routing.rules import fold
+
+    def reference(value: str) -> str:
+        return "".join(ch for ch in value if not unicodedata.combining(ch))
+
+    assert fold(text) == reference(unicodedata.normalize("NFKD", text.lower()))
+    expected = reference(unicodedata.normalize("NFKD", text))
+    assert fold_accents(text) == expected.replace("\u2019", "'").replace("\u2018", "'").lower()
+    assert fold("Financiën België") == "financien belgie"

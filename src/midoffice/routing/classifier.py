@@ -77,6 +77,8 @@ from sklearn.metrics import (
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from midoffice.routing.rules import strip_combining
+
 __all__ = [
     "FORMAT_VERSION",
     "SEED_TERMS",
@@ -365,8 +367,7 @@ _MIN_OWN_WORDS = 5
 
 def fold_accents(text: str) -> str:
     """Lower-case ``text`` and strip accents ("Financiën" -> "financien")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    stripped = strip_combining(unicodedata.normalize("NFKD", text))
     return stripped.replace("\u2019", "'").replace("\u2018", "'").lower()
 
 
