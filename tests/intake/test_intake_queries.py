@@ -108,6 +108,7 @@ def test_first_time_sender_becomes_one_contact_looked_up_once_on_sqlite(source):
         ("Bart Twee <gedeeld@example.org>", "Bart Twee"),  # the name tells them apart
         ("Anna Een <GEDEELD+vraag@example.org>", "Anna Een"),
         ("gedeeld@example.org", "Anna Een"),  # nothing does: the oldest
+        ("Bart Een <gedeeld@example.org>", "Anna Een"),  # one name each: the oldest
     ],
 )
 def test_a_shared_address_goes_to_one_of_its_contacts_never_a_new_one(source, sender, requester):
@@ -128,3 +129,18 @@ def test_a_shared_address_goes_to_one_of_its_contacts_never_a_new_one(source, se
         assert message.state == InboundMessage.State.ROUTED
         assert message.dossier.requester.display_name == requester
     assert Party.objects.count() == 2
+
+
+def test_a_family_mailbox_goes_to_the_member_whose_name_it_carries(source):
+    """Both contacts own the address and share the family name: the one sharing more of
+    the sender's name wins (before: the oldest, whatever the name said)."""
+    from midoffice.parties.services import party_create
+
+    party_create(given_name="Familie", family_name="Janssens", email="gezin@example.org")
+    els = party_create(given_name="Els", family_name="Janssens", email="gezin@example.org")
+    message = services.inbound_process(
+        inbound_id=services.inbound_store(
+            make_mail(sender="Els Janssens <gezin@example.org>"), source=source
+        ).pk
+    )
+    assert message.dossier.requester_id == els.pk

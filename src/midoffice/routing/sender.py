@@ -64,7 +64,7 @@ def match_sender(
     ``candidates`` are the contacts found by any identifier in the mail (the shell looks
     them up); the scoring itself touches no database.
     """
-    scored: list[tuple[float, Candidate, list[Evidence]]] = []
+    scored: list[tuple[float, int, Candidate, list[Evidence]]] = []
     for cand in candidates:
         evidence: list[Evidence] = []
         if email_key and email_key in cand.email_keys:
@@ -93,12 +93,14 @@ def match_sender(
             else:
                 penalty += -item.weight
         score = max(0.0, min(1.0, (1 - support) - penalty))
-        scored.append((score, cand, evidence))
-    scored.sort(key=lambda row: (-row[0], row[1].party_id))
+        # Equal scores (a family mailbox: "Els Janssens" and "Familie Janssens" both own
+        # the address and share a name) go to the one sharing more of the sender's name.
+        scored.append((score, len(name_overlap), cand, evidence))
+    scored.sort(key=lambda row: (-row[0], -row[1], row[2].party_id))
     if not scored or scored[0][0] < 0.5:
-        return SenderMatch(party_id=None, confidence=0.0, evidence=scored[0][2] if scored else [])
-    best_score, best, evidence = scored[0]
-    rivals = [c.party_id for s, c, _ in scored[1:] if s >= 0.5]
+        return SenderMatch(party_id=None, confidence=0.0, evidence=scored[0][3] if scored else [])
+    best_score, _, best, evidence = scored[0]
+    rivals = [c.party_id for s, _, c, _ in scored[1:] if s >= 0.5]
     return SenderMatch(
         party_id=best.party_id,
         confidence=round(best_score, 3),
