@@ -144,3 +144,28 @@ def test_a_family_mailbox_goes_to_the_member_whose_name_it_carries(source):
         ).pk
     )
     assert message.dossier.requester_id == els.pk
+
+
+def test_a_reply_from_a_shared_address_is_the_dossiers_contact(source):
+    """The contact moment of a reply names the contact of that dossier owning the
+    address (before: nobody, because the address has two owners)."""
+    from midoffice.dossiers.models import Interaction
+    from midoffice.parties.services import party_create
+
+    party_create(given_name="Anna", family_name="Een", email="gedeeld@example.org")
+    bart = party_create(given_name="Bart", family_name="Twee", email="gedeeld@example.org")
+    opened = services.inbound_process(
+        inbound_id=services.inbound_store(
+            make_mail(sender="Bart Twee <gedeeld@example.org>"), source=source
+        ).pk
+    )
+    assert opened.dossier.requester_id == bart.pk
+    reply = services.inbound_process(
+        inbound_id=services.inbound_store(
+            make_mail(sender="gedeeld@example.org", subject=f"Re: [{opened.dossier.reference}]"),
+            source=source,
+        ).pk
+    )
+    assert reply.state == InboundMessage.State.LINKED
+    moment = Interaction.objects.get(message_ref=reply.message_id[:120])
+    assert moment.party_id == bart.pk

@@ -40,7 +40,7 @@ from midoffice.intake.mailparse import (
 from midoffice.intake.models import Attachment, InboundMessage, MailSource, SentMessage
 from midoffice.intake.recognition import Recognition, recognise
 from midoffice.parties.identifiers import email_match_key
-from midoffice.parties.models import Party
+from midoffice.parties.models import ContactPoint, Party
 from midoffice.parties.selectors import party_find_by_email, party_oldest_by_email
 from midoffice.parties.services import party_create
 from midoffice.routing.sender_lookup import SenderLookup
@@ -373,8 +373,26 @@ def _summary(parsed: ParsedMessage) -> str:
     return " ".join((parsed.subject or "(geen onderwerp)").split())[:250] or "(geen onderwerp)"
 
 
+def _reply_party(parsed: ParsedMessage, dossier: Dossier) -> Party | None:
+    """Who wrote a reply: a contact of this dossier owning the address first (a family
+    mailbox belongs to several contacts; the one on the dossier is the one writing),
+    else the address's only owner."""
+    if not parsed.from_address:
+        return None
+    on_dossier = (
+        Party.objects.filter(
+            dossier_roles__dossier=dossier,
+            contact_points__kind=ContactPoint.Kind.EMAIL,
+            contact_points__match_key=email_match_key(parsed.from_address),
+        )
+        .order_by("id")
+        .first()
+    )
+    return on_dossier or party_find_by_email(email=parsed.from_address)
+
+
 def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> None:
-    party = party_find_by_email(email=parsed.from_address) if parsed.from_address else None
+    party = _reply_party(parsed, dossier)
     interaction_log(
         actor=None,
         dossier=dossier,
