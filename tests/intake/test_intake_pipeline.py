@@ -262,3 +262,23 @@ def test_store_commit_survives_a_power_cut_when_a_sender_is_told(triage_type, mo
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 1  # NORMAL again for everything else
+
+
+def test_the_post_page_shows_caught_mail_in_local_time(client, handler, tmp_path, settings):
+    """The Post page (make run's outgoing mail) lists what the file backend caught, with
+    the Date header in the workbench's Dutch local format."""
+    from django.core.mail import EmailMessage as DjangoMail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    DjangoMail(
+        subject="[2026-000001] We hebben je vraag goed ontvangen",
+        body="Beste Emma,\n\n" + "een heel lange regel " * 20,
+        to=["emma@example.org"],
+        headers={"Date": "Mon, 02 Feb 2026 09:15:00 -0000"},
+    ).send()
+    client.force_login(handler)
+    page = client.get(reverse("intake:staff-mail")).content.decode()
+    assert "[2026-000001] We hebben je vraag goed ontvangen" in page
+    assert "Aan: emma@example.org · 02-02-2026 10:15" in page  # Brussels, winter time
+    assert '<pre class="mail-text">Beste Emma,' in page

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -25,8 +26,19 @@ class CaughtMail:
     name: str
     subject: str
     to: str
-    date: str
+    date: datetime | None  # the Date header; None when missing or unreadable
     text: str
+
+
+def _header_date(value: str) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if moment is not None and moment.tzinfo is None:
+        # "-0000" (what Django writes): UTC, zone not stated.
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def caught_mail_list(*, limit: int = 50) -> list[CaughtMail]:
@@ -53,7 +65,7 @@ def caught_mail_list(*, limit: int = 50) -> list[CaughtMail]:
                 name=path.name,
                 subject=str(msg.get("Subject", "")),
                 to=str(msg.get("To", "")),
-                date=str(msg.get("Date", "")),
+                date=_header_date(str(msg.get("Date", ""))),
                 text=text,
             )
         )
