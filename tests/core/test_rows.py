@@ -191,3 +191,10 @@ def test_update_writes_only_the_named_fields(dossier_type, handler):
     assert fresh.processed_at == message.processed_at
     assert fresh.subject == ""  # not named
     assert fresh.reason == "elders gezet"  # not overwritten
+
+
+def test_placeholders():
+    from midoffice.core.rows import placeholders
+
+    assert placeholders(3) == "%s, %s, %s"
+    assert placeholders(2, columns=2) == "(%s, %s), (%s, %s)"

@@ -61,6 +61,14 @@ def make_mail(
     return msg.as_bytes()
 
 
+def receive(raw: bytes, source):
+    """Store and process one mail, as the listener and the worker do."""
+    from midoffice.intake import services
+
+    message = services.inbound_store(raw, source=source)
+    return services.inbound_process(inbound_id=message.pk)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ from midoffice.intake import services
 from midoffice.intake.acknowledgement import preference_token
 from midoffice.intake.models import Attachment, InboundMessage, SentMessage
 from midoffice.parties.models import Channel, Party
-from tests.intake.conftest import make_mail
+from tests.intake.conftest import make_mail, receive
 
 State = InboundMessage.State
 
@@ -27,11 +27,6 @@ State = InboundMessage.State
 @pytest.fixture
 def source(triage_type):
     return services.mail_source_for(kind="import")
-
-
-def receive(raw: bytes, source) -> InboundMessage:
-    message = services.inbound_store(raw, source=source)
-    return services.inbound_process(inbound_id=message.pk)
 
 
 def send_outbox() -> None:

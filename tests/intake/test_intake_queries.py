@@ -11,7 +11,7 @@ from midoffice.dossiers.models import SearchDocument
 from midoffice.dossiers.search import dossier_key, party_key, search_rebuild
 from midoffice.intake import services
 from midoffice.intake.models import InboundMessage
-from tests.intake.conftest import make_mail
+from tests.intake.conftest import make_mail, receive
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_reply_indexes_its_dossier_the_same_as_a_rebuild(source):
     first = services.inbound_store(make_mail(), source=source)
     opened = services.inbound_process(inbound_id=first.pk)
     reply = make_mail(subject=f"Re: vraag [{opened.dossier.reference}]")
-    linked = services.inbound_process(inbound_id=services.inbound_store(reply, source=source).pk)
+    linked = receive(reply, source)
     assert linked.state == InboundMessage.State.LINKED
     written = _documents()
     assert "Re: vraag" in written[dossier_key(opened.dossier_id)]
@@ -57,9 +57,7 @@ def test_reply_indexes_its_dossier_the_same_as_a_rebuild(source):
 def test_known_sender_is_looked_up_once(source):
     """Recognition already reads the contacts owning the sender's address; the intake
     takes the requester from there instead of asking again."""
-    first = services.inbound_process(
-        inbound_id=services.inbound_store(make_mail(subject="Eerste vraag"), source=source).pk
-    )
+    first = receive(make_mail(subject="Eerste vraag"), source)
     stored = services.inbound_store(make_mail(subject="Tweede vraag"), source=source)
     with CaptureQueriesContext(connection) as queries:
         second = services.inbound_process(inbound_id=stored.pk)
@@ -93,11 +91,7 @@ def test_first_time_sender_becomes_one_contact_looked_up_once_on_sqlite(source):
     )
     assert points == [("email", "jan.nieuw+gemeente@example.org", "jan.nieuw@example.org")]
     # the next mail from that address (another +tag) finds the same contact
-    again = services.inbound_process(
-        inbound_id=services.inbound_store(
-            make_mail(sender="jan.nieuw@example.org", subject="Nog een vraag"), source=source
-        ).pk
-    )
+    again = receive(make_mail(sender="jan.nieuw@example.org", subject="Nog een vraag"), source)
     assert again.dossier.requester_id == party.pk
     assert Party.objects.count() == 1
 
@@ -121,11 +115,7 @@ def test_a_shared_address_goes_to_one_of_its_contacts_never_a_new_one(source, se
     party_create(given_name="Anna", family_name="Een", email="gedeeld@example.org")
     party_create(given_name="Bart", family_name="Twee", email="gedeeld@example.org")
     for subject in ("Eerste vraag", "Tweede vraag"):
-        message = services.inbound_process(
-            inbound_id=services.inbound_store(
-                make_mail(sender=sender, subject=subject), source=source
-            ).pk
-        )
+        message = receive(make_mail(sender=sender, subject=subject), source)
         assert message.state == InboundMessage.State.ROUTED
         assert message.dossier.requester.display_name == requester
     assert Party.objects.count() == 2
@@ -138,11 +128,7 @@ def test_a_family_mailbox_goes_to_the_member_whose_name_it_carries(source):
 
     party_create(given_name="Familie", family_name="Janssens", email="gezin@example.org")
     els = party_create(given_name="Els", family_name="Janssens", email="gezin@example.org")
-    message = services.inbound_process(
-        inbound_id=services.inbound_store(
-            make_mail(sender="Els Janssens <gezin@example.org>"), source=source
-        ).pk
-    )
+    message = receive(make_mail(sender="Els Janssens <gezin@example.org>"), source)
     assert message.dossier.requester_id == els.pk
 
 
@@ -154,17 +140,10 @@ def test_a_reply_from_a_shared_address_is_the_dossiers_contact(source):
 
     party_create(given_name="Anna", family_name="Een", email="gedeeld@example.org")
     bart = party_create(given_name="Bart", family_name="Twee", email="gedeeld@example.org")
-    opened = services.inbound_process(
-        inbound_id=services.inbound_store(
-            make_mail(sender="Bart Twee <gedeeld@example.org>"), source=source
-        ).pk
-    )
+    opened = receive(make_mail(sender="Bart Twee <gedeeld@example.org>"), source)
     assert opened.dossier.requester_id == bart.pk
-    reply = services.inbound_process(
-        inbound_id=services.inbound_store(
-            make_mail(sender="gedeeld@example.org", subject=f"Re: [{opened.dossier.reference}]"),
-            source=source,
-        ).pk
+    reply = receive(
+        make_mail(sender="gedeeld@example.org", subject=f"Re: [{opened.dossier.reference}]"), source
     )
     assert reply.state == InboundMessage.State.LINKED
     moment = Interaction.objects.get(message_ref=reply.message_id[:120])

@@ -42,6 +42,15 @@ _insert_plans: dict[tuple[type[models.Model], str, bool], _InsertPlan] = {}
 _update_sql: dict[tuple[type[models.Model], str, tuple[str, ...]], tuple[str, list[AnyField]]] = {}
 
 
+def placeholders(count: int, *, columns: int = 1) -> str:
+    """``%s, %s, …`` for ``count`` values; with ``columns`` > 1, ``count`` rows of that
+    many values each: ``(%s, %s), (%s, %s)``."""
+    if columns == 1:
+        return ", ".join(["%s"] * count)
+    row = f"({placeholders(columns)})"
+    return ", ".join([row] * count)
+
+
 def _refuse_signals(model: type[models.Model]) -> None:
     # Checked on every call (a cached dictionary lookup): a receiver connected after the
     # statement was built must not be skipped either.
@@ -68,7 +77,7 @@ def _insert_plan(model: type[models.Model], pk_given: bool) -> _InsertPlan:
         quote = connection.ops.quote_name
         sql = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            f" VALUES ({placeholders(len(fields))})"
         )
         if not pk_given:
             sql += f" RETURNING {quote(meta.pk.column)}"

@@ -26,6 +26,7 @@ from django.db import connection
 from midoffice.accounts.models import User
 from midoffice.catalog.models import DossierType
 from midoffice.core.errors import UserError
+from midoffice.core.rows import placeholders
 from midoffice.dossiers.models import Dossier, DossierParty, Event, EventKind, SearchDocument
 from midoffice.dossiers.selectors import dossier_visible_q
 from midoffice.parties.identifiers import email_match_key, normalise_phone
@@ -58,7 +59,7 @@ _SQL_DOSSIER_PARTIES = (
 )
 _SQL_DOSSIER_EVENTS = (
     f"SELECT summary, data FROM {Event._meta.db_table} WHERE dossier_id = %s"
-    f" AND kind IN ({', '.join(['%s'] * len(_SEARCHABLE_EVENTS))}) ORDER BY at, id"
+    f" AND kind IN ({placeholders(len(_SEARCHABLE_EVENTS))}) ORDER BY at, id"
 )
 _SQL_UPSERT = (
     f"INSERT INTO {SearchDocument._meta.db_table} (id, dossier_id, party_id, body) VALUES {{rows}}"
@@ -103,7 +104,7 @@ def _party_lines(
     lines: dict[int, list[str]] = {pid: [] for pid in party_ids}
     if not party_ids:
         return lines
-    marks = ", ".join(["%s"] * len(party_ids))
+    marks = placeholders(len(party_ids))
     with connection.cursor() as cursor:
         cursor.execute(_SQL_PARTY_NAMES.format(marks=marks), party_ids)
         for pid, name in cursor.fetchall():
@@ -124,14 +125,13 @@ def _write(documents: list[SearchDocument]) -> None:
     if not documents:
         return
     with connection.cursor() as cursor:
-        rows = ", ".join(["(%s, %s, %s, %s)"] * len(documents))
         cursor.execute(
-            _SQL_UPSERT.format(rows=rows),
+            _SQL_UPSERT.format(rows=placeholders(len(documents), columns=4)),
             [v for d in documents for v in (d.pk, d.dossier_id, d.party_id, d.body)],
         )
         if connection.vendor == "sqlite":
             # FTS5 replaces a row and its index entries in one statement.
-            rows = ", ".join(["(%s, %s)"] * len(documents))
+            rows = placeholders(len(documents), columns=2)
             cursor.execute(
                 f"INSERT OR REPLACE INTO dossiers_search_fts (rowid, body) VALUES {rows}",
                 [value for doc in documents for value in (doc.pk, doc.body)],

@@ -41,8 +41,8 @@ class Recognition:
 
 def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, SenderLookup]:
     """Recognise the dossier type and the sender of a new question. Also returns the
-    sender lookup: the one contact that owns the sender's address, when exactly one
-    does, or that none does (the intake then need not look it up again)."""
+    sender lookup: the contact the sender's address belongs to, or that none owns it
+    (the intake then need not look it up again)."""
     text = (parsed.text_body or "")[:EXTRACT_CHARS]
     entities = extract_entities(f"{parsed.subject or ''}\n{text}")
     decision = topic_decide(subject=parsed.subject or "", body=text, sender=parsed.from_address)

@@ -45,29 +45,23 @@ def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
     return Party.objects.filter(display_name__icontains=q).order_by("display_name", "id")[:limit]
 
 
-def party_oldest_by_email(*, email: str) -> Party | None:
-    """The oldest contact owning this address (case and +tag insensitive), if any: the
-    one a mail from a shared address goes to when nothing else tells them apart."""
+def _email_owners(email: str) -> QuerySet[Party]:
+    """Contacts owning this address (case and +tag insensitive), oldest first."""
     key = email_match_key(email)
-    return (
-        Party.objects.filter(
-            pk__in=ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key).values(
-                "party_id"
-            )
+    return Party.objects.filter(
+        pk__in=ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key).values(
+            "party_id"
         )
-        .order_by("id")
-        .first()
-    )
+    ).order_by("id")
+
+
+def party_oldest_by_email(*, email: str) -> Party | None:
+    """The oldest contact owning this address, if any: the one a mail from a shared
+    address goes to when nothing else tells them apart."""
+    return _email_owners(email).first()
 
 
 def party_find_by_email(*, email: str) -> Party | None:
     """The contact owning this address (case and +tag insensitive), if exactly one does."""
-    key = email_match_key(email)
-    owners = list(
-        Party.objects.filter(
-            pk__in=ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, match_key=key).values(
-                "party_id"
-            )
-        ).order_by("id")[:2]
-    )
+    owners = list(_email_owners(email)[:2])
     return owners[0] if len(owners) == 1 else None

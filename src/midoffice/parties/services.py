@@ -78,24 +78,15 @@ def party_create(
         )
     )
     # A new contact has no contact points yet: nothing to look up first.
+    points: list[tuple[str, str, str]] = []
     if email_value:
-        row_insert(
-            ContactPoint(
-                party=party,
-                kind=ContactPoint.Kind.EMAIL,
-                value=email_value,
-                match_key=email_match_key(email_value),
-                is_primary=True,
-            )
-        )
+        points.append((ContactPoint.Kind.EMAIL, email_value, email_match_key(email_value)))
     if phone_value:
+        points.append((ContactPoint.Kind.PHONE, phone_value, phone_value))
+    for point_kind, value, match_key in points:
         row_insert(
             ContactPoint(
-                party=party,
-                kind=ContactPoint.Kind.PHONE,
-                value=phone_value,
-                match_key=phone_value,
-                is_primary=True,
+                party=party, kind=point_kind, value=value, match_key=match_key, is_primary=True
             )
         )
     if address:

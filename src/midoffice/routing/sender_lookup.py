@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from midoffice.core.rows import placeholders
 from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.routing.extract import Entities
@@ -26,10 +27,6 @@ _SQL_POINTS = (
 )
 
 
-def _marks(values: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _candidates(key: str | None, entities: Entities) -> list[Party]:
     """Contacts owning the address (by match key), or one of the numbers in the text."""
     conditions: list[str] = []
@@ -40,15 +37,15 @@ def _candidates(key: str | None, entities: Entities) -> list[Party]:
         )
         params += [ContactPoint.Kind.EMAIL, key]
     if entities.national_numbers:
-        conditions.append(f"insz IN ({_marks(entities.national_numbers)})")
+        conditions.append(f"insz IN ({placeholders(len(entities.national_numbers))})")
         params += entities.national_numbers
     if entities.enterprise_numbers:
-        conditions.append(f"kbo IN ({_marks(entities.enterprise_numbers)})")
+        conditions.append(f"kbo IN ({placeholders(len(entities.enterprise_numbers))})")
         params += entities.enterprise_numbers
     if entities.phone_numbers:
         conditions.append(
             f"id IN (SELECT party_id FROM {_POINT} WHERE kind = %s"
-            f" AND value IN ({_marks(entities.phone_numbers)}))"
+            f" AND value IN ({placeholders(len(entities.phone_numbers))}))"
         )
         params += [ContactPoint.Kind.PHONE, *entities.phone_numbers]
     if not conditions:
@@ -91,8 +88,9 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
         return SenderLookup(SenderMatch(party_id=None, confidence=0.0), address_free=bool(key))
     points: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
-        marks = ", ".join(["%s"] * len(parties))
-        cursor.execute(_SQL_POINTS.format(marks=marks), [p.pk for p in parties])
+        cursor.execute(
+            _SQL_POINTS.format(marks=placeholders(len(parties))), [p.pk for p in parties]
+        )
         for party_id, kind, value, match, postcode in cursor.fetchall():
             points[party_id].append((kind, value, match, postcode))
     candidates = [
