@@ -25,7 +25,6 @@ from django.db import IntegrityError, connection, transaction
 from midoffice.catalog.selectors import dossier_type_active
 from midoffice.core import clock
 from midoffice.core.errors import UserError
-from midoffice.core.rows import row_insert, row_update
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
 from midoffice.dossiers.search import search_index_deferred
@@ -126,14 +125,8 @@ def inbound_store(
     # hits the unique constraint and is read back.
     try:
         with _commit_durably(durable), transaction.atomic():
-            message = row_insert(
-                InboundMessage(
-                    source=source,
-                    raw_name=name,
-                    sha256=sha256,
-                    size=len(raw),
-                    message_id=message_id,
-                )
+            message = InboundMessage.objects.create(
+                source=source, raw_name=name, sha256=sha256, size=len(raw), message_id=message_id
             )
             if enqueue:
                 from midoffice.intake.tasks import inbound_process_task
@@ -215,15 +208,13 @@ def inbound_process(
 
 def _state_locked(inbound_id: int) -> str | None:
     """The message's state, read under the row lock (SQLite: the IMMEDIATE transaction
-    already holds the write lock). Plain SQL: it runs for every mail (ADR 8)."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL_STATE + lock, [inbound_id])
-        row = cursor.fetchone()
-    return str(row[0]) if row else None
-
-
-_SQL_STATE = f"SELECT state FROM {InboundMessage._meta.db_table} WHERE id = %s"  # noqa: S608
+    already holds the write lock)."""
+    return (
+        InboundMessage.objects.select_for_update()
+        .filter(pk=inbound_id)
+        .values_list("state", flat=True)
+        .first()
+    )
 
 
 def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
@@ -318,7 +309,7 @@ def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "
     message.reason_code = code
     message.reason = reason
     message.processed_at = clock.now()
-    row_update(message, _OUTCOME_FIELDS)
+    message.save(update_fields=_OUTCOME_FIELDS)
 
 
 def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
