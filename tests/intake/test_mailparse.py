@@ -1194,27 +1194,27 @@ def test_attached_message_flattens_to_the_stdlib_bytes(values: list[str]) -> Non
     stdlib writes (the attachment's hash depends on it)."""
     from email.generator import BytesGenerator
 
-    from midoffice.intake import mailparse
+    from midoffice.intake.mailparse import model, parse, parts
 
     head = "".join(f"X-Test-{n}: {v}\r\n" for n, v in enumerate(values))
     raw = (
         head + "Subject: =?utf-8?q?caf=C3=A9?=\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
     ).encode()
-    msg = mailparse._stdlib_parse(raw, mailparse._Defects(), headers_only=False)
+    msg = parse._stdlib_parse(raw, model._Defects(), headers_only=False)
     expected = io.BytesIO()
     try:
-        BytesGenerator(expected, mangle_from_=False, policy=mailparse._FLATTEN_POLICY).flatten(msg)
+        BytesGenerator(expected, mangle_from_=False, policy=parts._FLATTEN_POLICY).flatten(msg)
     except Exception as refused:  # noqa: BLE001 - the stdlib refuses some values: so must we
         with pytest.raises(type(refused)):
-            mailparse._flatten(msg)
+            parts._flatten(msg)
         return
-    assert mailparse._flatten(msg) == expected.getvalue()
+    assert parts._flatten(msg) == expected.getvalue()
 
 
 def test_attached_message_with_folded_and_8bit_headers_flattens_like_the_stdlib() -> None:
     from email.generator import BytesGenerator
 
-    from midoffice.intake import mailparse
+    from midoffice.intake.mailparse import model, parse, parts
 
     raw = (
         b"From: Ren\xc3\xa9e <renee@example.org>\r\n"
@@ -1222,7 +1222,7 @@ def test_attached_message_with_folded_and_8bit_headers_flattens_like_the_stdlib(
         b"X-Tab:\tvalue with\ttabs  \r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nHall\xc3\xb3\r\n"
     )
-    msg = mailparse._stdlib_parse(raw, mailparse._Defects(), headers_only=False)
+    msg = parse._stdlib_parse(raw, model._Defects(), headers_only=False)
     expected = io.BytesIO()
-    BytesGenerator(expected, mangle_from_=False, policy=mailparse._FLATTEN_POLICY).flatten(msg)
-    assert mailparse._flatten(msg) == expected.getvalue()
+    BytesGenerator(expected, mangle_from_=False, policy=parts._FLATTEN_POLICY).flatten(msg)
+    assert parts._flatten(msg) == expected.getvalue()

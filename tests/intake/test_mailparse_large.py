@@ -16,8 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from midoffice.intake import mailparse
-from midoffice.intake.mailparse import ParseLimits, parse_message, parse_message_id
+from midoffice.intake.mailparse import (
+    ParsedMessage,
+    ParseLimits,
+    model,
+    parse_message,
+    parse_message_id,
+    repair,
+)
 
 CORPUS = Path(
     os.environ.get("MIDOFFICE_EMAIL_CORPUS_DIR")
@@ -26,15 +32,15 @@ CORPUS = Path(
 SMALL = 4096  # the threshold the tests use, so that test mails stay small
 
 
-def _normal(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> mailparse.ParsedMessage:
+def _normal(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> ParsedMessage:
     with monkeypatch.context() as m:
-        m.setattr(mailparse, "LARGE_PART_BYTES", 10**15)
+        m.setattr(repair, "LARGE_PART_BYTES", 10**15)
         return parse_message(raw)
 
 
 def _cut(raw: bytes) -> bool:
-    ctx = mailparse._Context(limits=ParseLimits())
-    return mailparse._cut_large_parts(raw, ctx) is not None
+    ctx = model._Context(limits=ParseLimits())
+    return repair._cut_large_parts(raw, ctx) is not None
 
 
 def _mail(*attachments: tuple[bytes, str, str], nested: bool = False) -> bytes:
@@ -76,7 +82,7 @@ def _raw_part(body: bytes, cte: str, *, boundary: str = "b1", ctype_extra: str =
 
 @pytest.fixture
 def small_threshold(monkeypatch):
-    monkeypatch.setattr(mailparse, "LARGE_PART_BYTES", SMALL)
+    monkeypatch.setattr(repair, "LARGE_PART_BYTES", SMALL)
 
 
 @pytest.mark.usefixtures("small_threshold")
@@ -161,7 +167,7 @@ def test_corpus_parses_the_same_with_a_tiny_threshold(monkeypatch):
         raw = (CORPUS / name).read_bytes()
         normal = _normal(raw, monkeypatch)
         with monkeypatch.context() as m:
-            m.setattr(mailparse, "LARGE_PART_BYTES", 512)
+            m.setattr(repair, "LARGE_PART_BYTES", 512)
             cut += _cut(raw)
             assert parse_message(raw) == normal, name
         assert parse_message_id(raw) == normal.message_id, name
