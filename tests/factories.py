@@ -98,6 +98,18 @@ class DossierTypeFactory(factory.django.DjangoModelFactory):
         ResultType.objects.create(dossier_type=self, code="beantwoord", name="Beantwoord")
 
 
+def triage_type(*, team: Team | None = None, name: str | None = None) -> DossierType:
+    """The triage type ``migrate`` makes on every install (``catalog.defaults``),
+    moved to ``team`` and renamed when asked."""
+    dossier_type = DossierType.objects.get(code="triage")
+    if team is not None:
+        dossier_type.team = team
+    if name is not None:
+        dossier_type.name = name
+    dossier_type.save()
+    return dossier_type
+
+
 class PartyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Party

@@ -10,7 +10,14 @@ from midoffice.core.errors import Conflict, UserError
 from midoffice.dossiers import services
 from midoffice.dossiers.models import Event, EventKind, ExternalLink, Interaction, PartyView
 from midoffice.parties.models import Party
-from tests.factories import DossierTypeFactory, PartyFactory, TeamFactory, UserFactory, open_dossier
+from tests.factories import (
+    DossierTypeFactory,
+    PartyFactory,
+    TeamFactory,
+    UserFactory,
+    open_dossier,
+    triage_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +82,8 @@ def test_suspend_and_resume_recompute_the_warning_day(dossier_type, handler):
 
 def test_reroute_changes_type_team_status_and_clears_foreign_assignee(dossier_type, handler):
     triage_team = TeamFactory(code="klachten")
-    triage_type = DossierTypeFactory(team=triage_team, code="triage")
-    dossier = open_dossier(dossier_type=triage_type)
+    triage = triage_type(team=triage_team)
+    dossier = open_dossier(dossier_type=triage)
     services.dossier_assign(
         actor=handler, dossier=dossier, assignee=UserFactory(teams=[triage_team])
     )

@@ -9,7 +9,7 @@ import pytest
 
 from midoffice.intake import services as intake
 from midoffice.parties.services import party_create
-from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
+from tests.factories import TeamFactory, UserFactory, triage_type
 
 
 def _mail() -> bytes:
@@ -42,7 +42,7 @@ def mailed(db, tmp_path, settings):
         },
     }
     team = TeamFactory(code="onthaal")
-    DossierTypeFactory(team=team, code="triage")
+    triage_type(team=team)
     message = intake.inbound_store(
         _mail(), source=intake.mail_source_for(kind="import"), enqueue=False
     )

@@ -8,7 +8,13 @@ from django.utils import timezone
 from midoffice.dossiers import services
 from midoffice.dossiers.models import Dossier, EventKind, Interaction, Notification, PartyView
 from midoffice.parties.models import Party
-from tests.factories import DossierTypeFactory, PartyFactory, TeamFactory, UserFactory, open_dossier
+from tests.factories import (
+    PartyFactory,
+    TeamFactory,
+    UserFactory,
+    open_dossier,
+    triage_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -247,8 +253,8 @@ def test_extend_note_call_and_link(signed_in, dossier):
 
 
 def test_triage_lists_and_routes_in_one_click(signed_in, dossier_type):
-    triage_type = DossierTypeFactory(team=dossier_type.team, code="triage", name="Nog te bepalen")
-    waiting = open_dossier(dossier_type=triage_type, subject="Onduidelijke vraag")
+    triage = triage_type(team=dossier_type.team, name="Nog te bepalen")
+    waiting = open_dossier(dossier_type=triage, subject="Onduidelijke vraag")
     html = page(signed_in.get("/triage/"))
     assert waiting.reference in html
     assert dossier_type.name in html

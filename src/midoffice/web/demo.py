@@ -10,14 +10,8 @@ import datetime as dt
 from django.db import transaction
 
 from midoffice.accounts.models import Role, Team, User
-from midoffice.catalog.models import (
-    DayUnit,
-    DossierType,
-    Phase,
-    ResultType,
-    RetentionRule,
-    StatusType,
-)
+from midoffice.catalog.defaults import add_default_workflow
+from midoffice.catalog.models import DayUnit, DossierType, RetentionRule
 from midoffice.core import clock
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier
@@ -274,64 +268,6 @@ DOSSIER_TYPES = [
     ),
 ]
 
-STATUSES = [
-    (
-        1,
-        "ontvangen",
-        "Ontvangen",
-        Phase.NEW,
-        "We hebben je vraag ontvangen.",
-        True,
-        False,
-        "ONTVANGEN",
-    ),
-    (
-        2,
-        "in-behandeling",
-        "In behandeling",
-        Phase.IN_PROGRESS,
-        "Je vraag is in behandeling.",
-        True,
-        False,
-        "IN_BEHANDELING",
-    ),
-    (
-        3,
-        "wacht-op-burger",
-        "Wacht op aanvullende informatie",
-        Phase.WAITING,
-        "We wachten op informatie van jou.",
-        True,
-        True,
-        "ACTIE_NODIG",
-    ),
-    (
-        4,
-        "beantwoord",
-        "Beantwoord",
-        Phase.ANSWERED,
-        "We hebben je vraag beantwoord.",
-        True,
-        False,
-        "BEANTWOORD",
-    ),
-    (
-        5,
-        "afgesloten",
-        "Afgesloten",
-        Phase.CLOSED,
-        "Je dossier is afgesloten.",
-        True,
-        False,
-        "AFGESLOTEN",
-    ),
-]
-RESULTS = [
-    ("beantwoord", "Vraag beantwoord"),
-    ("doorverwezen", "Doorverwezen"),
-    ("zonder-gevolg", "Zonder gevolg"),
-]
-
 STAFF = [
     ("onthaal", "Olivia", "Onthaal", Role.FRONT_DESK, ["onthaal"]),
     ("sofie", "Sofie", "Peeters", Role.HANDLER, ["omgeving"]),
@@ -398,6 +334,9 @@ def load_demo_data() -> dict[str, int]:
             code=code, defaults={"name": name, "email": f"{code}@leemdonk.example"}
         )
         added["teams"] += created
+        if not teams[code].email:  # the front desk team ``migrate`` made (catalog.defaults)
+            teams[code].email = f"{code}@leemdonk.example"
+            teams[code].save(update_fields=["email"])
     rules = {
         code: RetentionRule.objects.get_or_create(
             code=code, defaults={"name": name, "action": action, "period_years": years}
@@ -423,20 +362,7 @@ def load_demo_data() -> dict[str, int]:
         )
         added["types"] += created
         if created:
-            for order, scode, sname, phase, text, notify, action, dosis in STATUSES:
-                StatusType.objects.create(
-                    dossier_type=dossier_type,
-                    order=order,
-                    code=scode,
-                    name=sname,
-                    phase=phase,
-                    citizen_text=text,
-                    notify_citizen=notify,
-                    action_needed=action,
-                    dosis_code=dosis,
-                )
-            for rcode, rname in RESULTS:
-                ResultType.objects.create(dossier_type=dossier_type, code=rcode, name=rname)
+            add_default_workflow(dossier_type)
     for username, first, last, role, team_codes in STAFF:
         user, created = User.objects.get_or_create(
             username=username,
