@@ -175,12 +175,12 @@ def inbound_process(
         message = InboundMessage.objects.get(pk=inbound_id)
     if message.state != State.RECEIVED:
         return message
+    parsed: ParsedMessage | None = None
     try:
         if raw is None or len(raw) != message.size:
             raw = storage.blob_read(message.raw_name)
         parsed = parse_message(raw, limits=parse_limits())
         if parsed.rejection is not None:
-            _record_parsed(message, parsed)
             raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)
         with transaction.atomic(), search_index_deferred():
             # Under the write lock (the row lock on PostgreSQL, the IMMEDIATE transaction
@@ -190,12 +190,12 @@ def inbound_process(
             # that was handled fine.
             if _state_locked(inbound_id) != State.RECEIVED:
                 raise _ProcessedElsewhere
-            _route(message, parsed)
+            inbound_route(message, parsed)
         return message
     except _ProcessedElsewhere:
         return InboundMessage.objects.get(pk=inbound_id)
     except Quarantine as exc:
-        return _quarantine(inbound_id, exc.code, exc.message_nl)
+        return _quarantine(inbound_id, exc.code, exc.message_nl, parsed)
     except Exception as exc:
         logger.exception("inbound message failed", extra={"inbound_id": inbound_id})
         return _quarantine(
@@ -203,6 +203,7 @@ def inbound_process(
             f"error:{type(exc).__name__}"[:64],
             "Het bericht kon niet verwerkt worden door een fout in Midoffice; "
             "het is bewaard en kan opnieuw verwerkt worden.",
+            parsed,
         )
 
 
@@ -217,7 +218,12 @@ def _state_locked(inbound_id: int) -> str | None:
     )
 
 
-def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
+def _quarantine(
+    inbound_id: int, code: str, message_nl: str, parsed: ParsedMessage | None = None
+) -> InboundMessage:
+    """Keep the message aside with its reason. What the parse found (subject, sender,
+    addressees, date) is kept with it, so staff and an import report can tell which
+    mail it is; the processing transaction that failed wrote nothing else."""
     with transaction.atomic():
         message = InboundMessage.objects.select_for_update().get(pk=inbound_id)
         if message.state != State.RECEIVED:
@@ -227,7 +233,11 @@ def _quarantine(inbound_id: int, code: str, message_nl: str) -> InboundMessage:
         message.reason = message_nl
         message.attempts += 1
         message.processed_at = clock.now()
-        message.save(update_fields=["state", "reason_code", "reason", "attempts", "processed_at"])
+        fields = ["state", "reason_code", "reason", "attempts", "processed_at"]
+        if parsed is not None:
+            _record_parsed(message, parsed)
+            fields += _PARSED_FIELDS
+        message.save(update_fields=fields)
     logger.warning("inbound message quarantined", extra={"inbound_id": inbound_id, "code": code})
     return message
 
@@ -246,20 +256,20 @@ def inbound_retry(*, inbound_id: int) -> InboundMessage:
 _PARSED_FIELDS = ["subject", "from_address", "from_name", "to_addresses", "sent_at"]
 
 
-def _record_parsed(message: InboundMessage, parsed: ParsedMessage, *, save: bool = True) -> None:
+def _record_parsed(message: InboundMessage, parsed: ParsedMessage) -> None:
+    """Set (not save) what the parse found on the message row."""
     message.subject = parsed.subject or ""
     message.from_address = (parsed.from_address or "")[:320]
     message.from_name = (parsed.from_name or "")[:300]
     message.to_addresses = parsed.to_addresses[:100]
     message.sent_at = parsed.date
-    if save:
-        message.save(update_fields=_PARSED_FIELDS)
 
 
-def _route(message: InboundMessage, parsed: ParsedMessage) -> None:
-    """All writes of one message, inside the caller's transaction."""
+def inbound_route(message: InboundMessage, parsed: ParsedMessage) -> None:
+    """All writes of one message, inside the caller's transaction (which decides:
+    inbound_process commits them; the worker's warm-up rolls them back)."""
     message.attempts += 1
-    _record_parsed(message, parsed, save=False)  # saved once, by _finish
+    _record_parsed(message, parsed)  # saved once, by _finish
     kind = kinds.classify(parsed, own_domains=own_domains())
     message.kind = kind.kind
     message.state = State.PARSED

@@ -53,8 +53,10 @@ class Command(BaseCommand):
         counts: dict[str, int] = {}
         total = importer.count_messages(paths)
         with tqdm(total=total, unit="bericht", disable=None) as bar:
-            for label, raw in importer.iter_sources(paths):
-                row = importer.import_one(label, raw, source=source)
+            for item in importer.iter_sources(paths):
+                row = importer.import_one(
+                    item.label, item.raw, source=source, declared=item.declared
+                )
                 rows.append(importer.row_dict(row))
                 counts[row.state] = counts.get(row.state, 0) + 1
                 bar.update(1)
