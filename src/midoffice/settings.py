@@ -97,10 +97,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before django_tasks_db: its ``db_worker`` command is ours (warmed up, core.warmup).
+    "midoffice.core",
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
-    "midoffice.core",
     "midoffice.accounts",
     "midoffice.catalog",
     "midoffice.parties",

@@ -11,7 +11,12 @@ class IntakeConfig(AppConfig):
         import sys
 
         from midoffice.core.management.commands import serve_all
+        from midoffice.core.warmup import register_worker_warm_up
         from midoffice.intake import acknowledgement, tasks  # noqa: F401
+        from midoffice.intake.warmup import pipeline_warm_up
+
+        # A worker loads what a mail needs before its first one (core.warmup).
+        register_worker_warm_up("intake", pipeline_warm_up)
 
         listener = (
             "smtp-listener",
