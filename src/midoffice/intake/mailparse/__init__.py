@@ -40,6 +40,7 @@ from midoffice.intake.mailparse.model import (
     ParsedMessage,
     ParseLimits,
     Rejection,
+    ReplySource,
 )
 from midoffice.intake.mailparse.parse import parse_message, parse_message_id
 
@@ -49,6 +50,7 @@ __all__ = [
     "ParsedAttachment",
     "ParsedMessage",
     "Rejection",
+    "ReplySource",
     "html_to_text",
     "parse_message",
     "parse_message_id",

@@ -11,7 +11,11 @@ import struct
 import zipfile
 from datetime import UTC, datetime
 
-from midoffice.intake.mailparse.headers import _first_msgid, _parse_address_header
+from midoffice.intake.mailparse.headers import (
+    _first_msgid,
+    _parse_address_header,
+    _readable_address,
+)
 from midoffice.intake.mailparse.html import html_to_text
 from midoffice.intake.mailparse.model import (
     _RECOVERABLE,
@@ -270,7 +274,11 @@ def _outlook_message(
         return None
     try:
         subject = _normalise_ws(_clean_text(_str_or_empty(_safe_attr(outlook, "subject"))))
-        sender = _parse_address_header(_str_or_none(_safe_attr(outlook, "sender")))
+        sender = [
+            pair
+            for pair in _parse_address_header(_str_or_none(_safe_attr(outlook, "sender")))
+            if _readable_address(pair[1])
+        ]
         body = _clean_text(_str_or_empty(_safe_attr(outlook, "body")))
         html_raw = _safe_attr(outlook, "htmlBody")
         html: str | None = None
@@ -340,6 +348,9 @@ def _outlook_message(
             unread_leaf_count=0,
             defects=msg_defects.result(),
             size=len(content),
+            reply_address=sender[0][1] if sender else None,
+            reply_name=sender[0][0] if sender else None,
+            reply_source="from" if sender else None,
         )
     except Exception as exc:  # noqa: BLE001 - third-party parser on hostile bytes
         defects.add(f"Outlook .msg could not be read completely ({type(exc).__name__})")

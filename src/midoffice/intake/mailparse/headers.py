@@ -12,7 +12,7 @@ from email.policy import Compat32
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 from typing import Any
 
-from midoffice.intake.mailparse.model import _RECOVERABLE, _Defects
+from midoffice.intake.mailparse.model import _RECOVERABLE, ReplySource, _Defects
 from midoffice.intake.mailparse.text import (
     _clean_text,
     _codec_for,
@@ -47,6 +47,26 @@ def _raw_headers(msg: Message) -> list[tuple[str, str]]:
     return out
 
 
+def _decodable_headers(msg: Message, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` (from :func:`_raw_headers`) as RFC 2047 decoding must read them: with
+    encoded words that hold raw 8-bit bytes repaired (:func:`_repair_encoded_words`).
+    The same list when no value needed that (nearly always)."""
+    try:
+        items = list(msg.raw_items())
+    except _RECOVERABLE:
+        return headers
+    if len(items) != len(headers):
+        return headers
+    decodable: list[tuple[str, str]] | None = None
+    for index, (_, value) in enumerate(items):
+        text = str(value)
+        repaired = _repair_encoded_words(text)
+        if repaired != text:
+            decodable = decodable or list(headers)
+            decodable[index] = (headers[index][0], _unfold(_clean_text(repaired)))
+    return decodable or headers
+
+
 def _first_values(headers: list[tuple[str, str]]) -> dict[str, str]:
     first: dict[str, str] = {}
     for name, value in headers:
@@ -55,6 +75,37 @@ def _first_values(headers: list[tuple[str, str]]) -> dict[str, str]:
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?]*)\?=")
+# A raw byte 0x80-0xFF of a header, as the stdlib reads header bytes (surrogateescape).
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+_Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _repair_encoded_words(value: str) -> str:
+    """``value`` (a header as read, raw bytes surrogate-escaped) with every encoded word
+    that holds raw 8-bit bytes rewritten as a valid Q word carrying the same bytes.
+
+    Senders write ``=?iso-8859-1?Q?Fr<F6>sche?=``: a raw byte 0xF6 where ``=F6`` belongs.
+    Cleaning the header first would guess that byte as UTF-8 or Windows-1252 and then
+    decode the word's text as Latin-1 again ("FrÃ¶sche"); like mail clients and the
+    stdlib, the bytes of the word are read in the word's declared charset instead. A B
+    word with raw bytes is no base64 at all: its text is taken as the literal bytes."""
+    if "=?" not in value or not _RAW_BYTE.search(value):
+        return value
+    return _ENCODED_WORD.sub(_repaired_word, value)
+
+
+def _repaired_word(word: re.Match[str]) -> str:
+    text = word.group(3)
+    if not _RAW_BYTE.search(text):
+        return word.group(0)
+    data = text.encode("utf-8", "surrogateescape")
+    if word.group(2) in "qQ":
+        # "=XX" escapes and "_" keep their meaning; only the raw bytes get escaped.
+        encoded = "".join(chr(b) if b < 0x80 else f"={b:02X}" for b in data)
+    else:
+        encoded = "".join(chr(b) if b in _Q_SAFE else f"={b:02X}" for b in data)
+    head = word.group(0)[: word.start(2) - word.start(0)]
+    return f"{head}Q?{encoded}?="
 
 
 def _decode_unstructured(value: str) -> str:
@@ -193,7 +244,46 @@ def _parse_mailbox(chunk: str) -> list[tuple[str | None, str]]:
                 pairs.append((name or None, addr.lower()))
     except _RECOVERABLE:
         pairs = []
+    if len(pairs) == 1 and pairs[0][0] is None and "(" in chunk:
+        # The old form "marc@example.org (Marc Smith)": the stdlib keeps no name.
+        pairs = [(_comment_name(chunk), pairs[0][1])]
     return pairs or _parse_mailbox_leniently(chunk)
+
+
+def _comment_name(chunk: str) -> str | None:
+    """The display name of the old form ``marc@example.org (Marc Smith)``: the first
+    non-empty comment outside quoted strings, quoted pairs unescaped, nested comments
+    kept as text, RFC 2047 decoded. Linear in the (bounded) mailbox length."""
+    depth = 0
+    quoted = escaped = False
+    current: list[str] = []
+    for ch in chunk:
+        if escaped:
+            escaped = False
+            if depth:
+                current.append(ch)
+        elif ch == "\\":
+            escaped = True
+        elif quoted:
+            quoted = ch != '"'
+        elif ch == '"' and not depth:
+            quoted = True
+        elif ch == "(":
+            if depth:
+                current.append(ch)
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth:
+                current.append(ch)
+                continue
+            name = _normalise_ws(_clean_text(_decode_rfc2047("".join(current))))
+            if name:
+                return name
+            current = []
+        elif depth:
+            current.append(ch)
+    return None
 
 
 def _parse_mailbox_leniently(chunk: str) -> list[tuple[str | None, str]]:
@@ -211,6 +301,47 @@ def _parse_mailbox_leniently(chunk: str) -> list[tuple[str | None, str]]:
 def _plausible_address(addr: str) -> bool:
     """An addr-spec worth keeping: not empty, not the null sender, no white space."""
     return bool(addr) and addr != "<>" and not any(ch.isspace() for ch in addr)
+
+
+def _readable_address(addr: str) -> bool:
+    """An addr-spec one could write to: a local part and a domain around the last "@"
+    (not a web form's name in From, not ``marc@``)."""
+    local, at, domain = addr.rpartition("@")
+    return bool(at and local and domain) and _plausible_address(addr)
+
+
+def _first_readable_mailbox(
+    headers: list[tuple[str, str]], name: str
+) -> tuple[str | None, str] | None:
+    """(display name, address) of the first readable mailbox of the ``name`` headers,
+    in header order: an unreadable first header (or mailbox) is passed over."""
+    for key, value in headers:
+        if key.lower() == name:
+            for display_name, addr in _parse_address_header(value):
+                if _readable_address(addr):
+                    return display_name, addr
+    return None
+
+
+_REPLY_FALLBACKS: tuple[ReplySource, ...] = ("reply-to", "sender")
+
+
+def _reply_mailbox(
+    headers: list[tuple[str, str]],
+    from_mailbox: tuple[str | None, str] | None,
+    return_path: str | None,
+) -> tuple[str | None, str | None, ReplySource | None]:
+    """(address, display name, source) to answer: From, else Reply-To, else Sender,
+    else the Return-Path (the null sender is no address)."""
+    if from_mailbox is not None:
+        return from_mailbox[1], from_mailbox[0], "from"
+    for source in _REPLY_FALLBACKS:
+        found = _first_readable_mailbox(headers, source)
+        if found is not None:
+            return found[1], found[0], source
+    if return_path and _readable_address(return_path):
+        return return_path, None, "return-path"
+    return None, None, None
 
 
 def _addresses_of(headers: list[tuple[str, str]], name: str) -> list[str]:
@@ -284,11 +415,13 @@ def _safe_ctype(part: Message) -> str:
 
 
 def _part_header(part: Message, name: str) -> str | None:
+    """The first value of a part's header, cleaned, with encoded words that hold raw
+    bytes repaired (its parameters, such as a file name, are RFC 2047-decoded)."""
     wanted = name.lower()
     try:
         for key, value in part.raw_items():
             if str(key).lower() == wanted:
-                return _unfold(_clean_text(str(value)))
+                return _unfold(_clean_text(_repair_encoded_words(str(value))))
     except _RECOVERABLE:
         return None
     return None

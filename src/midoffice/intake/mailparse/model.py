@@ -10,6 +10,8 @@ from email.errors import MessageError
 from typing import Literal
 
 AttachmentOrigin = Literal["mime", "tnef", "uuencode", "msg"]
+#: The header :attr:`ParsedMessage.reply_address` was taken from.
+ReplySource = Literal["from", "reply-to", "sender", "return-path"]
 
 _MB = 1024 * 1024
 
@@ -94,8 +96,11 @@ class ParsedMessage:
     references: list[str]
     #: RFC 2047-decoded, white space collapsed; "" when absent.
     subject: str
-    #: The first mailbox of the first From header.
+    #: The first readable mailbox (a plausible addr-spec) of the From headers, in order:
+    #: a first From that is junk or no address is passed over. None when there is none
+    #: (no From, ``From: "Name" <>``); then :attr:`reply_address` may still have one.
     from_address: str | None
+    #: Its display name, or the comment of the old form ``addr (Marc Smith)``.
     from_name: str | None
     to_addresses: list[str]
     cc_addresses: list[str]
@@ -139,6 +144,14 @@ class ParsedMessage:
     #: "name: reason" for every dangerous attachment, also inside attached messages
     #: and zip archives.
     dangerous_attachments: list[str] = field(default_factory=list)
+    #: The address to answer, also when From has none: the first readable mailbox of
+    #: From, else of Reply-To, else of Sender, else the Return-Path (never the null
+    #: sender ``<>``); None when the message names no readable address at all.
+    reply_address: str | None = None
+    #: The display name that came with :attr:`reply_address` (None for Return-Path).
+    reply_name: str | None = None
+    #: Which header :attr:`reply_address` came from; None when there is none.
+    reply_source: ReplySource | None = None
 
     @property
     def mime_attachments(self) -> list[ParsedAttachment]:

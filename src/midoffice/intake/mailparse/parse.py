@@ -23,13 +23,15 @@ from midoffice.intake.mailparse.headers import (
     _COMPAT,
     _addresses_of,
     _content_type_of,
+    _decodable_headers,
     _decode_unstructured,
     _first_msgid,
+    _first_readable_mailbox,
     _first_values,
     _msgid_list,
-    _parse_address_header,
     _parse_date,
     _raw_headers,
+    _reply_mailbox,
     _return_path,
     _safe_ctype,
     _simple_value,
@@ -211,10 +213,13 @@ def _build(
 ) -> ParsedMessage:
     headers = _raw_headers(msg)
     first = _first_values(headers)
+    decodable = _decodable_headers(msg, headers)
 
-    subject = _decode_unstructured(first.get("subject", ""))
-    from_pairs = _parse_address_header(first.get("from"))
-    from_name, from_address = from_pairs[0] if from_pairs else (None, None)
+    subject = _decode_unstructured(_first_values(decodable).get("subject", ""))
+    from_mailbox = _first_readable_mailbox(decodable, "from")
+    from_name, from_address = from_mailbox or (None, None)
+    return_path = _return_path(first.get("return-path"))
+    reply_address, reply_name, reply_source = _reply_mailbox(decodable, from_mailbox, return_path)
     content_type, ctype_params = _content_type_of(msg)
     date = _parse_date(first.get("date"), defects)
 
@@ -285,7 +290,7 @@ def _build(
         precedence=_simple_value(first.get("precedence")),
         x_auto_response_suppress=_simple_value(first.get("x-auto-response-suppress")),
         list_id=_simple_value(first.get("list-id")),
-        return_path=_return_path(first.get("return-path")),
+        return_path=return_path,
         content_type=content_type,
         content_type_params=ctype_params,
         headers=headers,
@@ -298,6 +303,9 @@ def _build(
         unread_leaf_count=unread,
         defects=defects.result(),
         size=raw_size,
+        reply_address=reply_address,
+        reply_name=reply_name,
+        reply_source=reply_source,
     )
 
 
