@@ -1,6 +1,6 @@
 """Real-world mail that the e-mail corpus did not cover (issue 18): encoded words holding
-raw 8-bit bytes, several or unusable From headers and the old ``addr (Name)`` form. The
-whole messages are ``tests/data/mail/parser-*.eml``.
+raw 8-bit bytes, several or unusable From headers, the old ``addr (Name)`` form, and
+parts without a name. The whole messages are ``tests/data/mail/parser-*.eml``.
 
 Pure: no database (``pytest tests/intake/test_mailparse_realworld.py -p no:django
 --noconftest`` works).
@@ -31,7 +31,7 @@ def raw_mail(headers: list[bytes], body: bytes = b"Hallo.\r\n") -> bytes:
 
 def test_every_parser_message_parses_without_failure():
     files = sorted(MAIL_DIR.glob("parser-*.eml"))
-    assert len(files) >= 6
+    assert len(files) >= 8
     for path in files:
         parsed = parse_message(path.read_bytes())
         assert not any(d.startswith("parser failure") for d in parsed.defects), path.name
@@ -282,3 +282,104 @@ def test_an_empty_message_has_no_reply_address():
     parsed = parse_message(b"")
 
     assert (parsed.reply_address, parsed.reply_name, parsed.reply_source) == (None, None, None)
+
+
+# --------------------------------------------------------------------------------------
+# 5. Parts without a name
+# --------------------------------------------------------------------------------------
+
+
+def test_bounce_parts_get_dutch_names():
+    parsed = load("parser-unnamed-bounce.eml")
+
+    assert [(a.content_type, a.filename) for a in parsed.attachments] == [
+        ("message/delivery-status", "afleverstatus.txt"),
+        ("message/rfc822", "bericht.eml"),
+    ]
+    assert [a.original_filename for a in parsed.attachments] == [None, None]
+
+
+def test_unnamed_parts_get_names_by_media_type_that_do_not_collide():
+    parsed = load("parser-unnamed-parts.eml")
+
+    assert [a.filename for a in parsed.attachments] == [
+        "bijlage-1.pdf",
+        "bijlage-2.png",
+        "bericht.eml",
+        "bericht-2.eml",
+        "bijlage-6.bin",  # the sender's own name: kept
+        "bijlage-6-2.bin",
+    ]
+    assert [a.original_filename for a in parsed.attachments] == [
+        None,
+        None,
+        None,
+        None,
+        "bijlage-6.bin",
+        None,
+    ]
+    assert parsed.attachments[1].is_inline
+    assert parsed.attachments[2].nested is not None
+    assert parsed.attachments[2].nested.subject == "Plannen versie 1"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "name"),
+    [
+        ("application/pdf", "bijlage-1.pdf"),
+        ("image/png", "bijlage-1.png"),
+        ("image/jpeg", "bijlage-1.jpg"),
+        ("text/plain", "bijlage-1.txt"),
+        ("text/html", "bijlage-1.html"),
+        ("text/x-vcard-ish", "bijlage-1.txt"),
+        ("application/octet-stream", "bijlage-1.bin"),
+        ("application/msword", "bijlage-1.doc"),
+        ("application/x-no-such-type", "bijlage-1.bin"),
+        ("message/global", "bericht.eml"),
+        ("message/global-delivery-status", "afleverstatus.txt"),
+    ],
+)
+def test_generated_extension_by_media_type(content_type, name):
+    raw = raw_mail(
+        [b"From: a@example.org", b'Content-Type: multipart/mixed; boundary="b"'],
+        b"--b\r\nContent-Type: text/plain\r\n\r\nTekst\r\n"
+        + f"--b\r\nContent-Type: {content_type}\r\n".encode()
+        + b"Content-Disposition: attachment\r\n\r\nInhoud\r\n--b--\r\n",
+    )
+
+    [attachment] = parse_message(raw).attachments
+
+    assert attachment.filename == name
+    assert attachment.original_filename is None
+
+
+def test_a_generated_name_does_not_take_a_name_the_sender_gave_later():
+    raw = raw_mail(
+        [b"From: a@example.org", b'Content-Type: multipart/mixed; boundary="b"'],
+        b"--b\r\nContent-Type: text/plain\r\n\r\nTekst\r\n"
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: een\r\n\r\nx\r\n"
+        b'--b\r\nContent-Type: message/rfc822; name="bericht.eml"\r\n\r\nSubject: twee\r\n\r\nx\r\n'
+        b"--b--\r\n",
+    )
+
+    names = [a.filename for a in parse_message(raw).attachments]
+
+    assert names == ["bericht-2.eml", "bericht.eml"]
+
+
+def test_unnamed_parts_of_an_attached_message_are_named_within_it():
+    raw = (MAIL_DIR / "parser-unnamed-bounce.eml").read_bytes()
+    outer = raw_mail(
+        [b"From: a@example.org", b'Content-Type: multipart/mixed; boundary="x"'],
+        b"--x\r\nContent-Type: text/plain\r\n\r\nDoorgestuurd\r\n"
+        b"--x\r\nContent-Type: message/rfc822\r\n\r\n" + raw + b"\r\n--x--\r\n",
+    )
+
+    [forwarded] = parse_message(outer).attachments
+
+    assert forwarded.filename == "bericht.eml"
+    assert forwarded.nested is not None
+    assert [a.filename for a in forwarded.nested.attachments] == [
+        "afleverstatus.txt",
+        "bericht.eml",
+    ]

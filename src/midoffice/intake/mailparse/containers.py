@@ -29,6 +29,7 @@ from midoffice.intake.mailparse.parts import (
     _attachment,
     _dangerous_extension,
     _guess_type,
+    _name_unnamed,
     _sanitize_filename,
 )
 from midoffice.intake.mailparse.text import _clean_text, _decode_guess, _normalise_ws
@@ -343,7 +344,7 @@ def _outlook_message(
             html_body=html,
             plain_body_present=bool(body),
             html_body_present=html is not None,
-            attachments=attachments,
+            attachments=_name_unnamed(attachments),
             leaf_count=0,
             unread_leaf_count=0,
             defects=msg_defects.result(),

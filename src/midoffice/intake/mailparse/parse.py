@@ -51,6 +51,7 @@ from midoffice.intake.mailparse.parts import (
     _attachment,
     _guess_type,
     _leaf_bytes,
+    _name_unnamed,
     _part_info,
     _part_text,
     _PartInfo,
@@ -274,6 +275,7 @@ def _build(
                 )
         if not plain_present and html_body:
             text_body = html_to_text(html_body)
+        attachments = _name_unnamed(attachments)
 
     return ParsedMessage(
         message_id=_first_msgid(first.get("message-id")),

@@ -1,11 +1,15 @@
 """MIME leaves: their parameters, their transfer-decoded bytes and text, and the
-attachment made from them (safe file name, type guessed from a name, danger checks)."""
+attachment made from them (safe file name, type guessed from a name, danger checks, a
+Dutch name for a part the sender did not name)."""
 
 from __future__ import annotations
 
 import binascii
+import dataclasses
+import functools
 import hashlib
 import io
+import mimetypes
 import re
 import struct
 import unicodedata
@@ -229,6 +233,87 @@ def _guess_type(name: str | None) -> str:
     if name and "." in name:
         return _GUESS_TYPES.get("." + name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
     return "application/octet-stream"
+
+
+# ---- names for parts the sender did not name -------------------------------------------
+
+#: Generated names by media type (no number: a message rarely has two of these).
+_GENERATED_NAMES = {
+    "message/rfc822": "bericht.eml",
+    "message/global": "bericht.eml",
+    "message/delivery-status": "afleverstatus.txt",
+    "message/global-delivery-status": "afleverstatus.txt",
+}
+#: Where the stdlib's table has no or an odd first choice ("application/xml" -> .xsl).
+_PREFERRED_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/pjpeg": ".jpg",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "application/xml": ".xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/octet-stream": ".bin",
+}
+
+
+@functools.cache
+def _mime_types() -> mimetypes.MimeTypes:
+    # An instance of its own knows only the stdlib's built-in table (the module-level
+    # functions also read the machine's /etc/mime.types): the same name on every server.
+    return mimetypes.MimeTypes()
+
+
+def _extension_for(content_type: str) -> str:
+    preferred = _PREFERRED_EXTENSIONS.get(content_type)
+    if preferred:
+        return preferred
+    guessed = _mime_types().guess_extension(content_type, strict=False)
+    if guessed:
+        return guessed
+    if content_type.startswith(("text/", "message/", "multipart/")):  # readable as text
+        return ".txt"
+    return ".bin"
+
+
+def _generated_name(attachment: ParsedAttachment, position: int) -> str:
+    """A Dutch name for an unnamed attachment: ``bericht.eml`` for an attached message,
+    ``afleverstatus.txt`` for a delivery status, else ``bijlage-N.ext`` (N its 1-based
+    position, the extension by media type)."""
+    content_type = attachment.content_type
+    return _GENERATED_NAMES.get(content_type) or (
+        f"bijlage-{position}{_extension_for(content_type)}"
+    )
+
+
+def _name_unnamed(attachments: list[ParsedAttachment]) -> list[ParsedAttachment]:
+    """``attachments`` with a generated :attr:`~ParsedAttachment.filename` for each one
+    the sender did not name (a bounce's delivery status, an attached message, inline
+    binary parts). ``original_filename`` is left as it was (None: the sender named
+    nothing). A generated name never repeats a name already in the message
+    (``bericht-2.eml``)."""
+    if all(a.filename for a in attachments):
+        return attachments
+    taken = {a.filename.lower() for a in attachments if a.filename}
+    named: list[ParsedAttachment] = []
+    for position, attachment in enumerate(attachments, start=1):
+        if attachment.filename:
+            named.append(attachment)
+            continue
+        stem, dot, ext = _generated_name(attachment, position).rpartition(".")
+        name = f"{stem}{dot}{ext}"
+        copy = 2
+        while name.lower() in taken:
+            name = f"{stem}-{copy}{dot}{ext}"
+            copy += 1
+        taken.add(name.lower())
+        named.append(dataclasses.replace(attachment, filename=name))
+    return named
 
 
 # ---- dangerous types ------------------------------------------------------------------
