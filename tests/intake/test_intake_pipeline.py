@@ -287,3 +287,26 @@ def test_the_post_page_shows_caught_mail_in_local_time(client, handler, tmp_path
     assert "[2026-000001] We hebben je vraag goed ontvangen" in page
     assert "Aan: emma@example.org · 02-02-2026 10:15" in page  # Brussels, winter time
     assert '<pre class="mail-text">Beste Emma,' in page
+
+
+def test_unnamed_parts_get_names_staff_can_open_and_the_sender_named_nothing(source, client):
+    from pathlib import Path
+
+    from tests.factories import UserFactory
+
+    raw = Path(__file__).resolve().parent.parent / "data" / "mail" / "parser-unnamed-parts.eml"
+    message = receive(raw.read_bytes(), source)
+    rows = list(Attachment.objects.filter(message=message, origin="mime").order_by("position"))
+    names = [a.filename for a in rows]
+    assert all(names), names
+    assert names[:2] == ["bijlage-1.pdf", "bijlage-2.png"]
+    assert "bericht.eml" in names
+    assert len(set(names)) == len(names)
+    # Only what the sender wrote is kept as the name "as sent".
+    assert [a.original_filename for a in rows if a.filename != "bijlage-6.bin"] == [""] * (
+        len(rows) - 1
+    )
+    dossier = message.dossier
+    client.force_login(UserFactory(teams=[dossier.team]))
+    page = client.get(f"/dossiers/{dossier.reference}/").content.decode()
+    assert ">bijlage-1.pdf</a>" in page

@@ -190,14 +190,17 @@ def _own_evidence(msg: ParsedMessage, own_domains: Sequence[str]) -> list[str]:
     found: list[str] = []
     if msg.header(MIDOFFICE_HEADER) is not None:
         found.append(f"carries our {MIDOFFICE_HEADER} header")
-    domain = _domain(msg.from_address)
-    if domain:
-        for own in own_domains:
-            wanted = own.strip().lstrip("@").lower().rstrip(".")
-            if wanted and (domain == wanted or domain.endswith("." + wanted)):
-                found.append("sender is in one of our own domains")
-                break
+    # From, and the address an answer would go to when From has none (loop protection).
+    for domain in dict.fromkeys(filter(None, map(_domain, (msg.from_address, msg.reply_address)))):
+        if any(_in_domain(domain, own) for own in own_domains):
+            found.append("sender is in one of our own domains")
+            break
     return found
+
+
+def _in_domain(domain: str, own: str) -> bool:
+    wanted = own.strip().lstrip("@").lower().rstrip(".")
+    return bool(wanted) and (domain == wanted or domain.endswith("." + wanted))
 
 
 def _auto_reply_evidence(msg: ParsedMessage) -> list[str]:
@@ -234,10 +237,11 @@ def _bulk_evidence(msg: ParsedMessage) -> list[str]:
 
 def _sender_blockers(msg: ParsedMessage) -> list[str]:
     found: list[str] = []
-    if not msg.from_address:
+    # The address an answer would go to: From, else Reply-To, Sender or Return-Path.
+    if not msg.reply_address:
         found.append("no sender address")
     else:
-        local = _local_part(msg.from_address)
+        local = _local_part(msg.reply_address)
         if local in _MAIL_SYSTEM_LOCALS:
             found.append(f"sender is a mail system ({local})")
         if _NO_REPLY.search(local):

@@ -45,9 +45,9 @@ def recognise(*, parsed: ParsedMessage) -> tuple[Recognition, SenderLookup]:
     (the intake then need not look it up again)."""
     text = (parsed.text_body or "")[:EXTRACT_CHARS]
     entities = extract_entities(f"{parsed.subject or ''}\n{text}")
-    decision = topic_decide(subject=parsed.subject or "", body=text, sender=parsed.from_address)
+    decision = topic_decide(subject=parsed.subject or "", body=text, sender=parsed.reply_address)
     lookup = sender_lookup(
-        from_address=parsed.from_address, from_name=parsed.from_name or "", entities=entities
+        from_address=parsed.reply_address, from_name=parsed.reply_name or "", entities=entities
     )
     sender: SenderMatch = lookup.match
     recognition = Recognition(

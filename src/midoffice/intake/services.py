@@ -47,6 +47,10 @@ from midoffice.routing.sender_lookup import SenderLookup
 logger = logging.getLogger(__name__)
 
 TRIAGE_TYPE_CODE = "triage"
+NO_SENDER_REASON = (
+    "Geen afzender: het bericht heeft geen bruikbaar adres in From, Reply-To, Sender of "
+    "Return-Path. Er is geen ontvangstbevestiging verstuurd; het dossier wacht in triage."
+)
 REFERENCE_IN_SUBJECT = re.compile(r"\[(\d{4}-\d{6})\]")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MAX_HEADER_SCAN = 256 * 1024
@@ -259,8 +263,10 @@ _PARSED_FIELDS = ["subject", "from_address", "from_name", "to_addresses", "sent_
 def _record_parsed(message: InboundMessage, parsed: ParsedMessage) -> None:
     """Set (not save) what the parse found on the message row."""
     message.subject = parsed.subject or ""
-    message.from_address = (parsed.from_address or "")[:320]
-    message.from_name = (parsed.from_name or "")[:300]
+    # The address to answer: From, or when it has none that can be read, Reply-To,
+    # Sender or Return-Path (the parser says which).
+    message.from_address = (parsed.reply_address or "")[:320]
+    message.from_name = (parsed.reply_name or "")[:300]
     message.to_addresses = parsed.to_addresses[:100]
     message.sent_at = parsed.date
 
@@ -331,7 +337,7 @@ def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
                 message=message,
                 position=position,
                 filename=(att.filename or "")[:255],
-                original_filename=(att.original_filename or att.filename or "")[:1000],
+                original_filename=(att.original_filename or "")[:1000],  # the sender's only
                 content_type=att.content_type[:255],
                 size=att.size,
                 sha256=att.sha256,
@@ -378,18 +384,18 @@ def _reply_party(parsed: ParsedMessage, dossier: Dossier) -> Party | None:
     """Who wrote a reply: a contact of this dossier owning the address first (a family
     mailbox belongs to several contacts; the one on the dossier is the one writing),
     else the address's only owner."""
-    if not parsed.from_address:
+    if not parsed.reply_address:
         return None
     on_dossier = (
         Party.objects.filter(
             dossier_roles__dossier=dossier,
             contact_points__kind=ContactPoint.Kind.EMAIL,
-            contact_points__match_key=email_match_key(parsed.from_address),
+            contact_points__match_key=email_match_key(parsed.reply_address),
         )
         .order_by("id")
         .first()
     )
-    return on_dossier or party_find_by_email(email=parsed.from_address)
+    return on_dossier or party_find_by_email(email=parsed.reply_address)
 
 
 def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> None:
@@ -457,7 +463,8 @@ def _lock_sender(address: str) -> None:
 def _sender_party(parsed: ParsedMessage, lookup: SenderLookup) -> Party | None:
     """The requester: the contact the sender's address belongs to (found by
     recognition, or looked up under the sender lock), else a new contact."""
-    if not parsed.from_address:
+    address = parsed.reply_address
+    if not address:
         return None
     if lookup.address_owner is not None:
         return lookup.address_owner
@@ -466,18 +473,16 @@ def _sender_party(parsed: ParsedMessage, lookup: SenderLookup) -> Party | None:
         # looked, so "nobody owns the address" still holds; elsewhere look again under
         # the sender lock.
         if not (lookup.address_free and connection.vendor == "sqlite"):
-            _lock_sender(parsed.from_address)
+            _lock_sender(address)
             # Created meanwhile, or more candidates than recognition read: never a
             # second contact for an address a contact already has.
-            party = party_oldest_by_email(email=parsed.from_address)
+            party = party_oldest_by_email(email=address)
             if party is not None:
                 return party
-        name = " ".join((parsed.from_name or "").split())
+        name = " ".join((parsed.reply_name or "").split())
         given, _, family = name.partition(" ")
         # party_create is atomic itself: a refused address rolls back its savepoint.
-        return party_create(
-            given_name=given[:120], family_name=family[:120], email=parsed.from_address
-        )
+        return party_create(given_name=given[:120], family_name=family[:120], email=address)
     except UserError:
         return None  # not a usable address: the dossier has no requester yet
 
@@ -486,8 +491,12 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
     recognition: Recognition
     recognition, lookup = recognise(parsed=parsed)
     message.recognition = {**message.recognition, **asdict(recognition)}
+    if parsed.reply_source not in (None, "from"):
+        # No readable From: the answer goes to the address this header gave.
+        message.recognition["reply_source"] = parsed.reply_source
     dossier_type = None
-    if recognition.dossier_type_code:
+    # Nobody to answer: a person decides, whatever the topic (triage, with the reason).
+    if recognition.dossier_type_code and parsed.reply_address:
         dossier_type = dossier_type_active(recognition.dossier_type_code)
     if dossier_type is None:
         dossier_type = dossier_type_active(TRIAGE_TYPE_CODE)
@@ -520,20 +529,34 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
         message_ref=message.message_id[:120],
     )
     message.dossier = dossier
-    if party is not None and parsed.from_address:
+    if party is not None and parsed.reply_address:
         from midoffice.intake.acknowledgement import acknowledgement_queue
 
         skipped = acknowledgement_queue(
             inbound=message,
             dossier=dossier,
             party=party,
-            to_address=parsed.from_address,
-            to_name=parsed.from_name or "",
+            to_address=parsed.reply_address,
+            to_name=parsed.reply_name or "",
             allowed=kind.should_auto_reply,
             in_reply_to=parsed.message_id,
         )
         if skipped:
             message.recognition = {**message.recognition, "acknowledgement": skipped}
+    if not parsed.reply_address:
+        # First among the reasons for the routing decision: the triage page shows them.
+        reasons = [NO_SENDER_REASON, *message.recognition.get("reasons", [])]
+        message.recognition = {**message.recognition, "reasons": reasons}
+        event_record(
+            dossier=dossier,
+            kind=EventKind.NOTE_ADDED,
+            actor=None,
+            actor_label="E-mail",
+            summary=NO_SENDER_REASON,
+            data={"inbound": message.pk, "reason": "no_sender"},
+        )
+        _finish(message, State.ROUTED, "no_sender", NO_SENDER_REASON)
+        return
     # One UPDATE for everything the steps set (state, parsed fields, acknowledgement id).
     _finish(message, State.ROUTED)
 
