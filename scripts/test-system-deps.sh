@@ -14,5 +14,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing ${missing[*]} from Debian"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq "${missing[@]}" >/dev/null
+# Another install (unattended upgrades, a second session) may hold the package locks:
+# wait for them (up to 10 minutes) instead of failing.
+apt_wait() {
+  local tries=0
+  until apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 10 ] || return 1
+    echo "apt-get $1 failed (package lock held?); trying again in 30 s" >&2
+    sleep 30
+  done
+}
+apt_wait update -qq >/dev/null
+apt_wait install -y -qq "${missing[@]}" >/dev/null
