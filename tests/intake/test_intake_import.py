@@ -48,7 +48,7 @@ def test_the_summary_counts_refused_files_beside_imported_ones(triage_type, tmp_
         tmp_path, DATA / "import-contact-list.txt", DATA / "import-three-attachments.eml"
     )
     assert [r["state"] for r in rows] == ["refused", "routed"]
-    assert "refused: 1" in capsys.readouterr().out
+    assert "geweigerd (geen e-mail): 1, nieuw dossier: 1" in capsys.readouterr().out
 
 
 def test_a_message_saved_as_text_is_still_taken(triage_type, tmp_path):

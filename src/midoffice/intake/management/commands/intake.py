@@ -12,6 +12,15 @@ from tqdm import tqdm
 from midoffice.intake import importer
 from midoffice.intake.services import mail_source_for
 
+# The report's states (kept in English in the JSON, for scripts) as the summary says them.
+_STATE_NL = {
+    "routed": "nieuw dossier",
+    "linked": "bij een dossier gevoegd",
+    "ignored": "genegeerd",
+    "quarantined": "in quarantaine",
+    "refused": "geweigerd (geen e-mail)",
+}
+
 
 class Command(BaseCommand):
     help = "E-mail intake: import mailbox exports, poll IMAP mailboxes, run the SMTP listener."
@@ -64,5 +73,5 @@ class Command(BaseCommand):
             options["report"].write_text(
                 json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
             )
-        summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        summary = ", ".join(f"{_STATE_NL.get(k, k)}: {v}" for k, v in sorted(counts.items()))
         self.stdout.write(f"{len(rows)} berichten ingelezen ({summary}).")
