@@ -16,7 +16,7 @@ from midoffice.catalog.models import DossierType
 from midoffice.core.models import OutboxMessage
 from midoffice.core.outbox import outbox_deliver
 from midoffice.dossiers.models import Dossier, Event, EventKind, Interaction
-from midoffice.intake import services
+from midoffice.intake import services, steps
 from midoffice.intake.acknowledgement import preference_token
 from midoffice.intake.models import Attachment, InboundMessage, SentMessage
 from midoffice.parties.models import Channel, Party
@@ -165,7 +165,7 @@ def test_failure_quarantines_keeps_raw_and_retry_works(source, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database said no")
 
-    monkeypatch.setattr(services, "dossier_open", broken)
+    monkeypatch.setattr(steps, "dossier_open", broken)
     message = receive(raw, source)
     assert message.state == State.QUARANTINED
     assert message.reason_code == "error:RuntimeError"

@@ -12,7 +12,7 @@ from django.core import mail
 from midoffice.core.models import OutboxMessage
 from midoffice.core.outbox import outbox_deliver
 from midoffice.dossiers.models import Event, EventKind
-from midoffice.intake import services
+from midoffice.intake import services, steps
 from midoffice.intake.models import InboundMessage
 from tests.factories import UserFactory
 from tests.intake.conftest import receive
@@ -112,7 +112,7 @@ def test_a_routable_question_without_sender_still_goes_to_triage(source, monkeyp
             **{**found.__dict__, "dossier_type_code": "elders", "confidence": 0.99}
         ), lookup
 
-    monkeypatch.setattr(services, "recognise", sure)
+    monkeypatch.setattr(steps, "recognise", sure)
     message = receive(mail_with("X-Nothing: 1"), source)
     assert message.dossier.dossier_type.code == "triage"
 

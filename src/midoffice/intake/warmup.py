@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from django.db import transaction
 
 from midoffice.dossiers.search import search_index_deferred
-from midoffice.intake import services
+from midoffice.intake import services, steps
 from midoffice.intake.mailparse import parse_message
 from midoffice.intake.models import InboundMessage, MailSource
 from midoffice.routing.selectors import active_model
@@ -60,7 +60,7 @@ def pipeline_warm_up() -> None:
                     size=len(raw),
                     message_id="opwarmen@midoffice.invalid",
                 )
-                services.inbound_route(message, parsed)
+                steps.inbound_route(message, parsed)
             raise _RollBack
-    except (_RollBack, services.Quarantine):
+    except (_RollBack, steps.Quarantine):
         pass  # a catalog without a triage type: nothing more to warm up
