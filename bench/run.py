@@ -62,9 +62,20 @@ def script_section(name: str, script: Path) -> Section:
             BENCH_SKIP_POSTGRES="0" if opts.postgres else "1",
         )
         env.setdefault("MIDOFFICE_SECRET_KEY", "bench")
-        result = subprocess.run([str(BIN / "python"), str(script)], cwd=ROOT, env=env, check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"{script.name} exited with {result.returncode}")
+        with subprocess.Popen([str(BIN / "python"), str(script)], cwd=ROOT, env=env) as proc:
+            try:
+                returncode = proc.wait()
+            except KeyboardInterrupt:
+                # Ctrl-C reached the script too (same process group): let it stop the
+                # servers it started and drop its databases; subprocess.run would kill it
+                # after 0.25 s and leave them behind.
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                raise
+        if returncode != 0:
+            raise RuntimeError(f"{script.name} exited with {returncode}")
 
     return Section(name, f"{script.name} (standalone script)", run_script)
 
