@@ -310,3 +310,16 @@ def test_unnamed_parts_get_names_staff_can_open_and_the_sender_named_nothing(sou
     client.force_login(UserFactory(teams=[dossier.team]))
     page = client.get(f"/dossiers/{dossier.reference}/").content.decode()
     assert ">bijlage-1.pdf</a>" in page
+
+
+def test_a_finished_mails_acknowledgement_goes_before_the_backlog(source):
+    """Under load the worker sends the acknowledgement of the mail it just processed
+    before it takes the next mail: the outbox delivery outranks waiting intake work."""
+    stored = [
+        services.inbound_store(make_mail(sender=f"burger{n}@example.org"), source=source)
+        for n in range(3)
+    ]
+    services.inbound_process(inbound_id=stored[0].pk)
+    ready = list(DBTaskResult.objects.ready())  # in the order a worker takes them
+    assert ready[0].task_path == "midoffice.core.tasks.outbox_deliver_task"
+    assert [t.task_path for t in ready[1:]] == ["midoffice.intake.tasks.inbound_process_task"] * 3
