@@ -950,8 +950,10 @@ class Bench:
         print(
             "seconds: from the moment the last worker logged 'Starting worker' (after its "
             "warm-up, if it has one; --no-startup-delay) to the last acknowledgement at the "
-            "sink; a fresh copy of the database for each. The outbox tasks join the queue "
-            "behind the stored mails' intake tasks, so the first acknowledgement leaves late. "
+            "sink; a fresh copy of the database for each. Deliveries outrank the waiting "
+            "intake tasks (core.tasks.DELIVERY_PRIORITY), so each acknowledgement leaves as "
+            "soon as its mail is done ('first ack after' is negative when it left before "
+            "the last worker had started). "
             "CPU per mail (user + system; workers, and the PostgreSQL backends serving this "
             "database) depends little on what else runs on the machine: together they say "
             "how many mails/s the cores could carry if this were all that ran."
