@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db.models import Q
 
-from midoffice.core.rows import placeholders
 from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.routing.extract import Entities
@@ -15,45 +14,36 @@ from midoffice.routing.sender import Candidate, SenderMatch, match_sender
 
 MAX_CANDIDATES = 20
 
-# Plain SQL: this runs for every incoming mail, and building these queries through the
-# ORM cost several times the reads themselves (ADR 8). Names are the models' own; every
-# value is a parameter.
-# ruff: noqa: S608
-_PARTY = Party._meta.db_table
-_POINT = ContactPoint._meta.db_table
-_SQL_POINTS = (
-    f"SELECT party_id, kind, value, match_key, postcode FROM {_POINT}"
-    " WHERE party_id IN ({marks}) ORDER BY id"
-)
-
 
 def _candidates(key: str | None, entities: Entities) -> list[Party]:
     """Contacts owning the address (by match key), or one of the numbers in the text."""
-    conditions: list[str] = []
-    params: list[str] = []
+    conditions: list[Q] = []
     if key:
         conditions.append(
-            f"id IN (SELECT party_id FROM {_POINT} WHERE kind = %s AND match_key = %s)"
+            Q(
+                pk__in=ContactPoint.objects.filter(
+                    kind=ContactPoint.Kind.EMAIL, match_key=key
+                ).values("party_id")
+            )
         )
-        params += [ContactPoint.Kind.EMAIL, key]
     if entities.national_numbers:
-        conditions.append(f"insz IN ({placeholders(len(entities.national_numbers))})")
-        params += entities.national_numbers
+        conditions.append(Q(insz__in=entities.national_numbers))
     if entities.enterprise_numbers:
-        conditions.append(f"kbo IN ({placeholders(len(entities.enterprise_numbers))})")
-        params += entities.enterprise_numbers
+        conditions.append(Q(kbo__in=entities.enterprise_numbers))
     if entities.phone_numbers:
         conditions.append(
-            f"id IN (SELECT party_id FROM {_POINT} WHERE kind = %s"
-            f" AND value IN ({placeholders(len(entities.phone_numbers))}))"
+            Q(
+                pk__in=ContactPoint.objects.filter(
+                    kind=ContactPoint.Kind.PHONE, value__in=entities.phone_numbers
+                ).values("party_id")
+            )
         )
-        params += [ContactPoint.Kind.PHONE, *entities.phone_numbers]
     if not conditions:
         return []
-    sql = (
-        f"SELECT * FROM {_PARTY} WHERE {' OR '.join(conditions)} ORDER BY id LIMIT {MAX_CANDIDATES}"
-    )
-    return list(Party.objects.raw(sql, params))
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return list(Party.objects.filter(condition).order_by("id")[:MAX_CANDIDATES])
 
 
 @dataclass(frozen=True)
@@ -87,12 +77,12 @@ def sender_lookup(*, from_address: str | None, from_name: str, entities: Entitie
     if not parties:
         return SenderLookup(SenderMatch(party_id=None, confidence=0.0), address_free=bool(key))
     points: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SQL_POINTS.format(marks=placeholders(len(parties))), [p.pk for p in parties]
-        )
-        for party_id, kind, value, match, postcode in cursor.fetchall():
-            points[party_id].append((kind, value, match, postcode))
+    for party_id, kind, value, match, postcode in (
+        ContactPoint.objects.filter(party_id__in=[p.pk for p in parties])
+        .order_by("id")
+        .values_list("party_id", "kind", "value", "match_key", "postcode")
+    ):
+        points[party_id].append((kind, value, match, postcode))
     candidates = [
         Candidate(
             party_id=party.pk,
