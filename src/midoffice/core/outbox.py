@@ -13,7 +13,6 @@ from django.db import transaction
 
 from midoffice.core import clock
 from midoffice.core.models import OutboxMessage
-from midoffice.core.rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +72,12 @@ def outbox_enqueue(
     """
     from midoffice.core.tasks import outbox_deliver_task
 
-    message = row_insert(
-        OutboxMessage(
-            topic=topic,
-            payload=payload,
-            ordering_key=ordering_key,
-            idempotency_key=idempotency_key or uuid.uuid4().hex,
-            next_attempt_at=clock.now(),
-        )
+    message = OutboxMessage.objects.create(
+        topic=topic,
+        payload=payload,
+        ordering_key=ordering_key,
+        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        next_attempt_at=clock.now(),
     )
     outbox_deliver_task.enqueue(message_id=message.pk)
     return message

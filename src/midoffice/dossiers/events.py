@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from midoffice.accounts.models import User
-from midoffice.core.rows import row_insert
 from midoffice.dossiers.models import Dossier, Event
 
 
@@ -21,14 +20,12 @@ def event_record(
 ) -> Event:
     """Append an event to the dossier's timeline (and the audit trail)."""
     label = actor_label or (actor.get_full_name() or actor.username if actor else "Midoffice")
-    return row_insert(
-        Event(
-            dossier=dossier,
-            kind=kind,
-            actor=actor,
-            actor_label=label,
-            public=public,
-            summary=summary[:300],
-            data=data or {},
-        )
+    return Event.objects.create(
+        dossier=dossier,
+        kind=kind,
+        actor=actor,
+        actor_label=label,
+        public=public,
+        summary=summary[:300],
+        data=data or {},
     )

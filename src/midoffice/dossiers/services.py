@@ -15,7 +15,6 @@ from midoffice.accounts.models import Role, Team, User
 from midoffice.catalog.models import DossierType, Phase, StatusType
 from midoffice.core import clock
 from midoffice.core.errors import Conflict, UserError
-from midoffice.core.rows import row_insert
 from midoffice.dossiers import hooks, workflow
 from midoffice.dossiers.deadlines import DayUnit, TownCalendar, add_days, compute_deadline
 from midoffice.dossiers.deadlines import Suspension as SuspensionPeriod
@@ -176,12 +175,13 @@ def dossier_open(
     dossier.warn_on = deadline.warn_on
     dossier.status_deadline = _status_deadline(status, dossier_type)
     dossier.assignee = _auto_assignee(dossier.team)
-    # Rows written with SQL built once (core.rows): every incoming mail opens a dossier.
-    row_insert(dossier)
+    dossier.save(force_insert=True)
     if requester is not None:
-        row_insert(DossierParty(dossier=dossier, party=requester, role=DossierParty.Role.REQUESTER))
-    change = row_insert(
-        StatusChange(dossier=dossier, from_status=None, to_status=status, actor=actor)
+        DossierParty.objects.create(
+            dossier=dossier, party=requester, role=DossierParty.Role.REQUESTER
+        )
+    change = StatusChange.objects.create(
+        dossier=dossier, from_status=None, to_status=status, actor=actor
     )
     event_record(
         dossier=dossier,
@@ -371,17 +371,15 @@ def interaction_log(
         raise UserError("Onbekende richting.", field="direction")
     if not summary.strip():
         raise UserError("Vat het contact kort samen.", field="summary")
-    interaction = row_insert(
-        Interaction(
-            dossier=dossier,
-            party=party,
-            channel=channel,
-            direction=direction,
-            at=at or clock.now(),
-            actor=actor,
-            summary=summary.strip(),
-            message_ref=message_ref,
-        )
+    interaction = Interaction.objects.create(
+        dossier=dossier,
+        party=party,
+        channel=channel,
+        direction=direction,
+        at=at or clock.now(),
+        actor=actor,
+        summary=summary.strip(),
+        message_ref=message_ref,
     )
     if dossier is not None:
         event_record(

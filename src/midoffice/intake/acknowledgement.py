@@ -18,13 +18,12 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 
 from midoffice.core import clock
 from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler, outbox_mark_sent
-from midoffice.core.rows import row_insert
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.services import interaction_log
 from midoffice.intake.models import InboundMessage, SentMessage
@@ -94,13 +93,6 @@ def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> 
     }
 
 
-_SQL_RECENT = (
-    f"SELECT COUNT(*) FROM {SentMessage._meta.db_table}"  # noqa: S608 - values are parameters
-    " WHERE recipient_key = %s AND kind = %s AND created_at >= %s"
-)
-_CREATED_AT = SentMessage._meta.get_field("created_at")
-
-
 def acknowledgement_queue(
     *,
     inbound: InboundMessage,
@@ -118,16 +110,9 @@ def acknowledgement_queue(
         return "Geen automatisch antwoord (lusbeveiliging)."
     key = email_match_key(to_address)
     since = clock.now() - dt.timedelta(days=1)
-    with connection.cursor() as cursor:  # plain SQL: every new question asks (ADR 8)
-        cursor.execute(
-            _SQL_RECENT,
-            [
-                key,
-                SentMessage.Kind.ACKNOWLEDGEMENT,
-                _CREATED_AT.get_db_prep_value(since, connection),
-            ],
-        )
-        (recent,) = cursor.fetchone()
+    recent = SentMessage.objects.filter(
+        recipient_key=key, kind=SentMessage.Kind.ACKNOWLEDGEMENT, created_at__gte=since
+    ).count()
     if recent >= settings.INTAKE_ACK_MAX_PER_DAY:
         return "Maximum aantal ontvangstbevestigingen per dag bereikt voor deze afzender."
     idempotency_key = f"intake-ack-{inbound.pk}"
@@ -155,14 +140,12 @@ def acknowledgement_queue(
         ordering_key="",
         idempotency_key=idempotency_key,
     )
-    row_insert(
-        SentMessage(
-            message_id=message_id,
-            kind=SentMessage.Kind.ACKNOWLEDGEMENT,
-            dossier=dossier,
-            inbound=inbound,
-            recipient_key=key,
-        )
+    SentMessage.objects.create(
+        message_id=message_id,
+        kind=SentMessage.Kind.ACKNOWLEDGEMENT,
+        dossier=dossier,
+        inbound=inbound,
+        recipient_key=key,
     )
     # Saved by the caller, with the rest of the inbound message's changes.
     inbound.acknowledgement_message_id = message_id

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from midoffice.core.errors import UserError
-from midoffice.core.rows import row_insert
 from midoffice.parties import hooks
 from midoffice.parties.identifiers import (
     email_match_key,
@@ -61,21 +60,18 @@ def party_create(
         raise UserError("Er bestaat al een contact met dit rijksregisternummer.", field="insz")
     if norm_kbo and Party.objects.filter(kbo=norm_kbo).exists():
         raise UserError("Er bestaat al een contact met dit ondernemingsnummer.", field="kbo")
-    # Validate every value before writing anything, then write the rows with
-    # core.rows: the intake creates a contact for every first-time sender (ADR 8).
+    # Validate every value before writing anything.
     email_value = normalise_email(email) if email else None
     phone_value = normalise_phone(phone) if phone else None
-    party = row_insert(
-        Party(
-            kind=kind,
-            given_name=given_name,
-            family_name=family_name,
-            organisation_name=organisation_name,
-            display_name=display,
-            insz=norm_insz,
-            kbo=norm_kbo,
-            preferred_channel=preferred_channel,
-        )
+    party = Party.objects.create(
+        kind=kind,
+        given_name=given_name,
+        family_name=family_name,
+        organisation_name=organisation_name,
+        display_name=display,
+        insz=norm_insz,
+        kbo=norm_kbo,
+        preferred_channel=preferred_channel,
     )
     # A new contact has no contact points yet: nothing to look up first.
     points: list[tuple[str, str, str]] = []
@@ -84,24 +80,20 @@ def party_create(
     if phone_value:
         points.append((ContactPoint.Kind.PHONE, phone_value, phone_value))
     for point_kind, value, match_key in points:
-        row_insert(
-            ContactPoint(
-                party=party, kind=point_kind, value=value, match_key=match_key, is_primary=True
-            )
+        ContactPoint.objects.create(
+            party=party, kind=point_kind, value=value, match_key=match_key, is_primary=True
         )
     if address:
-        row_insert(
-            ContactPoint(
-                party=party,
-                kind=ContactPoint.Kind.ADDRESS,
-                value=address.one_line(),
-                street=address.street,
-                house_number=address.house_number,
-                box=address.box,
-                postcode=address.postcode,
-                municipality=address.municipality,
-                is_primary=True,
-            )
+        ContactPoint.objects.create(
+            party=party,
+            kind=ContactPoint.Kind.ADDRESS,
+            value=address.one_line(),
+            street=address.street,
+            house_number=address.house_number,
+            box=address.box,
+            postcode=address.postcode,
+            municipality=address.municipality,
+            is_primary=True,
         )
     hooks.run_changed(party.pk)
     return party
