@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from midoffice.accounts.models import Role, User
+from midoffice.catalog.defaults import TRIAGE_TYPE_CODE as TRIAGE_TYPE_CODE
 from midoffice.catalog.models import ClosingDay, DayUnit, Phase
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.memo import memoised
@@ -265,9 +266,6 @@ def dossier_triage_queue(*, user: User, limit: int = 100) -> QuerySet[Dossier]:
         .select_related("requester", "team", "dossier_type", "status")
         .order_by("received_at", "id")[:limit]
     )
-
-
-TRIAGE_TYPE_CODE = "triage"
 
 
 def party_get(*, party_id: int) -> Party:
