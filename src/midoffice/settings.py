@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,10 +75,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env(
-    "MIDOFFICE_BEHIND_TLS_PROXY", False, "Trust X-Forwarded-Proto from the proxy.", group="Security"
-):
+BEHIND_TLS_PROXY = env(
+    "MIDOFFICE_BEHIND_TLS_PROXY",
+    False,
+    "Midoffice runs behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto, "
+    "and take the client's address from X-Forwarded-For (see MIDOFFICE_PROXY_COUNT). "
+    "Off: both headers are ignored and the client is the connection's peer.",
+    group="Security",
+)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+PROXY_COUNT = env(
+    "MIDOFFICE_PROXY_COUNT",
+    1,
+    "How many proxies in front of Midoffice each append to X-Forwarded-For; the client's "
+    "address is the entry that many places from the right (the entries further left are "
+    "written by the client and not trusted). Read only when MIDOFFICE_BEHIND_TLS_PROXY is true.",
+    group="Security",
+)
 
 PUBLIC_URL = env(
     "MIDOFFICE_PUBLIC_URL",
@@ -102,6 +117,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "axes",
     "midoffice.accounts",
     "midoffice.catalog",
     "midoffice.parties",
@@ -127,6 +143,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a sign-in that axes locked out into accounts.lockout.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "midoffice.urls"
@@ -193,12 +211,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_FAILURE_LIMIT = env(
+# Sign-in lockout (django-axes, accounts.lockout): every door that takes a password (the
+# workbench sign-in, the admin login) goes through authenticate(), so they share one count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env(
     "MIDOFFICE_LOGIN_FAILURE_LIMIT",
     5,
-    "Failed logins per user name and address within 15 minutes before sign-in is refused.",
+    "Failed sign-ins for one user name (workbench and admin together) before that user name "
+    "is locked out for MIDOFFICE_LOGIN_COOLOFF_MINUTES.",
     group="Security",
 )
+LOGIN_ADDRESS_FAILURE_LIMIT = (
+    env(
+        "MIDOFFICE_LOGIN_ADDRESS_FAILURE_LIMIT",
+        0,
+        "Failed sign-ins from one client address, whatever the user names, before that address "
+        "is locked out. 0: four times MIDOFFICE_LOGIN_FAILURE_LIMIT.",
+        group="Security",
+    )
+    or 4 * AXES_FAILURE_LIMIT
+)
+LOGIN_COOLOFF_MINUTES = env(
+    "MIDOFFICE_LOGIN_COOLOFF_MINUTES",
+    15,
+    "Minutes after the last failed sign-in before a locked-out user name or address may try "
+    "again. Administrators can lift a lockout sooner in the admin (Axes, access attempts).",
+    group="Security",
+)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_HANDLER = "midoffice.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "midoffice.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "midoffice.accounts.lockout.lockout_response"
+AXES_COOLOFF_MESSAGE = (
+    "Te veel mislukte aanmeldpogingen. "
+    f"Probeer het over {LOGIN_COOLOFF_MINUTES} minuten opnieuw of vraag een beheerder om hulp."
+)
+# Tries while locked out are refused but do not restart the cool-off: the page promises a
+# time, and keeping it lets the rightful user back in even while someone keeps guessing.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No log row per successful sign-in: it would keep addresses forever, with no retention.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner on every command; lockouts are still logged
 
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
@@ -333,7 +390,8 @@ LOGGING = {
     "formatters": {"json": {"()": "midoffice.core.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes says INFO for every sign-in it looks at; its warnings (failures, lockouts) stay.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Correspondence (letters, signature folder, delivery) and its plugins.

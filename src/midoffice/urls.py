@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from midoffice.accounts.forms import AdminSignInForm
 from midoffice.catalog.api import DossierTypeViewSet
 from midoffice.core import views as core_views
 from midoffice.dossiers.api import DossierViewSet
@@ -17,6 +18,8 @@ router.register("parties", PartyViewSet, basename="party")
 
 admin.site.site_header = "Midoffice – beheer"
 admin.site.site_title = "Midoffice"
+# The admin's login counts towards the same lockout as the workbench (accounts.lockout).
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

@@ -8,6 +8,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from midoffice.accounts.models import User
@@ -72,7 +73,9 @@ def test_an_unclear_mail_waits_in_triage_and_the_decision_becomes_a_label(town):
     assert dossier.dossier_type.code == "triage"
     staff = User.objects.get(username="onthaal")
     client = Client()
-    assert client.login(username=staff.username, password=DEMO_PASSWORD)
+    # A sign-in through authenticate() needs a request: the lockout (django-axes) counts
+    # failures per user name and address.
+    assert client.login(request=HttpRequest(), username=staff.username, password=DEMO_PASSWORD)
     page = client.get("/triage/").content.decode()
     assert dossier.reference in page
     assert "Voorstel van de herkenning" in page

@@ -54,14 +54,3 @@ class User(AbstractUser):
     @property
     def sees_all_teams(self) -> bool:
         return self.role in (Role.FRONT_DESK, Role.ADMINISTRATOR, Role.SYSTEM, Role.ARCHIVIST)
-
-
-class LoginFailure(models.Model):
-    """A failed sign-in, kept briefly to throttle guessing (no password is stored)."""
-
-    username = models.CharField(max_length=150, db_index=True)
-    address_hash = models.CharField(max_length=64)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from midoffice.core.errors import NotFound, UserError
+from midoffice.core.http import client_address
 from midoffice.parties.models import Party
 from midoffice.portal import oidc, selectors, services
 from midoffice.portal.forms import EmailSignInForm, PreferencesForm, QuestionForm
@@ -78,7 +79,8 @@ def _sign_in(request: HttpRequest, party: Party, via: str) -> None:
 
 
 def _client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    # The same address the sign-in lockout counts by (trusts the proxy only when configured).
+    return client_address(request)
 
 
 # --- sign-in ---------------------------------------------------------------------------

@@ -13,15 +13,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from midoffice.accounts.forms import StaffAuthenticationForm
 from midoffice.accounts.models import Team, User
-from midoffice.accounts.services import login_failure_record, login_is_throttled
 from midoffice.catalog.models import DossierType, Phase
 from midoffice.core import clock
 from midoffice.core.errors import NotFound, UserError
@@ -47,27 +45,12 @@ from midoffice.web.forms import (
 )
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Refuses sign-in after too many failures for a user name or an address."""
-
-    def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if login_is_throttled(username=username, address=address):
-            raise ValidationError(
-                "Te veel mislukte aanmeldpogingen. Probeer het over een kwartier opnieuw.",
-                code="throttled",
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            login_failure_record(username=username, address=address)
-            raise
-
-
 class StaffLoginView(auth_views.LoginView):
+    """Sign-in; failures count towards the one lockout all password doors share
+    (django-axes, accounts.lockout)."""
+
     template_name = "web/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
 
 
