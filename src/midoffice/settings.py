@@ -73,6 +73,30 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS: once a browser has seen Midoffice over HTTPS it refuses plain HTTP to this host for
+# a year, so a network attacker cannot strip TLS from a later visit (a sign-in, a session
+# cookie). Django sends it only on HTTPS responses (behind the proxy: X-Forwarded-Proto,
+# MIDOFFICE_BEHIND_TLS_PROXY). Never in development, where the server speaks plain HTTP on
+# 127.0.0.1 and a stuck HSTS entry would break other local projects on that host name.
+HSTS_SECONDS = env(
+    "MIDOFFICE_HSTS_SECONDS",
+    365 * 24 * 3600,
+    "Strict-Transport-Security max-age sent on HTTPS responses (one year); 0 turns HSTS off. "
+    "Always off when MIDOFFICE_DEBUG is true.",
+    group="Security",
+)
+SECURE_HSTS_SECONDS = 0 if DEBUG else HSTS_SECONDS
+# Off by default: on a host name at the top of the town's domain it would force HTTPS on
+# every sibling service below it, some of which may still speak plain HTTP.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env(
+    "MIDOFFICE_HSTS_INCLUDE_SUBDOMAINS",
+    False,
+    "Add includeSubDomains to the HSTS header: also every host name below Midoffice's own.",
+    group="Security",
+)
+# Preload (a browser-built-in list) is a commitment for the whole domain that a town makes
+# with its DNS owner, not a product setting: never sent.
+SECURE_HSTS_PRELOAD = False
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 BEHIND_TLS_PROXY = env(
