@@ -396,6 +396,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Dossiers, catalog and parties of the Midoffice mid-office.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page are for staff, like the API (README, issue 19).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # No "validator" badge: it would send the schema's address to swagger.io (and be
+    # blocked by our CSP, img-src 'self').
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: no CDN, so the docs work offline and under CSP.
     "SWAGGER_UI_DIST": "SIDECAR",
