@@ -186,6 +186,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # {{ value|display_text }} everywhere text from outside is shown (core.display).
+            "builtins": ["midoffice.core.templatetags.display"],
         },
     },
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from midoffice.core.display import display_text
 from midoffice.core.models import OutboxMessage
 from midoffice.core.outbox import Delivery, PermanentFailure, outbox_handler
 from midoffice.correspondence import plugins, services
@@ -121,7 +122,7 @@ def email_build(letter: Letter) -> EmailMessage:
         headers["References"] = " ".join(refs)
         headers["In-Reply-To"] = refs[-1]
     message = EmailMessage(
-        subject=f"[{letter.dossier.reference}] {letter.subject}",
+        subject=f"[{letter.dossier.reference}] {display_text(letter.subject)}",
         body=_email_body(letter),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[reach.email],
@@ -167,7 +168,7 @@ def magda_build(letter: Letter) -> OutgoingDocumentMessage:
             municipality=address.municipality if address else "",
             country=address.country if address else "BE",
         ),
-        subject=f"[{letter.dossier.reference}] {letter.subject}",
+        subject=f"[{letter.dossier.reference}] {display_text(letter.subject)}",
         body=_email_body(letter),
         documents=tuple(_documents(letter)),
         sender_reference=letter.dossier.reference,

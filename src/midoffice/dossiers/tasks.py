@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django_tasks import task
 
+from midoffice.core.display import display_text
 from midoffice.core.schedule import PeriodicJob, register
 from midoffice.dossiers.deadline_scan import deadline_scan
 from midoffice.dossiers.models import Notification
@@ -52,13 +53,13 @@ def deadline_digest_send() -> int:
         with transaction.atomic():
             ids = [n.pk for n in notices]
             if user.email:
-                lines = [
-                    f"- {n.dossier.reference} {n.dossier.subject}: {n.get_kind_display()}"
-                    f" (uiterste datum {n.dossier.deadline:%d-%m-%Y})"
-                    if n.dossier.deadline
-                    else f"- {n.dossier.reference} {n.dossier.subject}: {n.get_kind_display()}"
-                    for n in notices
-                ]
+                lines = []
+                for n in notices:
+                    line = f"- {n.dossier.reference} {display_text(n.dossier.subject)}: "
+                    line += str(n.get_kind_display())
+                    if n.dossier.deadline:
+                        line += f" (uiterste datum {n.dossier.deadline:%d-%m-%Y})"
+                    lines.append(line)
                 body = (
                     f"Dag {user.first_name or user.username},\n\n"
                     "Deze dossiers vragen je aandacht:\n\n"

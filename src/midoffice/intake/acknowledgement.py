@@ -23,6 +23,7 @@ from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 
 from midoffice.core import clock
+from midoffice.core.display import display_text
 from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler, outbox_mark_sent
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.services import interaction_log
@@ -87,7 +88,8 @@ def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> 
     return {
         "dossier": dossier,
         "reference": dossier.reference,
-        "name": to_name,
+        # The sender chose this name: no bidi override or invisible-only name in our mail.
+        "name": display_text(to_name, ""),
         "status_url": _public(f"/mijn/dossiers/{dossier.reference}"),
         "preference_links": links,
     }

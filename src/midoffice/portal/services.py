@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from midoffice.core import clock
+from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
@@ -327,7 +328,7 @@ def _notify_handler(*, dossier_id: int) -> None:
         subject=f"[{dossier.reference}] Nieuwe vraag via het portaal",
         message=(
             f"Er kwam een nieuwe vraag binnen via het portaal bij dossier {dossier.reference} "
-            f"({dossier.subject}).\n\nBekijk het dossier: {link}\n"
+            f"({display_text(dossier.subject)}).\n\nBekijk het dossier: {link}\n"
         ),
         from_email=None,
         recipient_list=[recipient],

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from midoffice.core.display import display_text
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.http import client_address
 from midoffice.parties.models import Party
@@ -276,7 +277,8 @@ def document_download(
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.name,
+        # Shown by the browser's download bar: no bidi override ("factuur<RLO>fdp.exe").
+        filename=display_text(document.name, "document"),
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"

@@ -22,6 +22,7 @@ from midoffice.accounts.forms import StaffAuthenticationForm
 from midoffice.accounts.models import Team, User
 from midoffice.catalog.models import DossierType, Phase
 from midoffice.core import clock
+from midoffice.core.display import display_text
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import search as search_module
 from midoffice.dossiers import selectors, workflow
@@ -480,7 +481,9 @@ def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int)
     dossier_services.dossier_record_view(actor=user, dossier=dossier)
     # Always a download, never rendered in our origin: mail attachments are untrusted.
     response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    # The browser shows this name in its download bar: no bidi override (core.display).
+    shown = display_text(filename, "bijlage")
+    response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
     response["X-Original-Content-Type"] = content_type[:100]
     return response
 

@@ -1,0 +1,17 @@
+"""``{% load display %}``: ``{{ dossier.subject|display_text }}`` shows text from outside
+without display spoofing (core.display); ``{{ name|display_text:"" }}`` leaves an empty
+string when nothing visible is left, so ``|default:`` can take over."""
+
+from __future__ import annotations
+
+from django import template
+
+from midoffice.core.display import NO_SUBJECT
+from midoffice.core.display import display_text as _display_text
+
+register = template.Library()
+
+
+@register.filter
+def display_text(value: object, placeholder: str = NO_SUBJECT) -> str:
+    return _display_text(value, placeholder)
