@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination, CursorPagination
@@ -16,9 +19,23 @@ from rest_framework.utils.urls import replace_query_param
 from midoffice.accounts.models import Team, User
 from midoffice.catalog.models import DossierType, ResultType, StatusType
 from midoffice.core import clock
+from midoffice.core.api import (
+    CONFLICT_RESPONSE,
+    CURSOR_DESCRIPTION,
+    ApiModelSerializer,
+    CodeField,
+    CodeRelatedField,
+    MultiLineCharField,
+    QueryBooleanField,
+    SingleLineCharField,
+    model_max_length,
+    page_size_parameter,
+    page_size_schema,
+    query_parameters,
+)
+from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import selectors, services
 from midoffice.dossiers.models import Dossier, Event, IntakeChannel
-from midoffice.parties.models import Party
 
 
 class DossierSerializer(serializers.ModelSerializer[Dossier]):
@@ -33,10 +50,10 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
         slug_field="code", read_only=True
     )
     assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     result: serializers.SlugRelatedField[ResultType] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -72,32 +89,73 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
         read_only_fields = fields
 
 
-class DossierCreateSerializer(serializers.Serializer[Any]):
-    dossier_type = serializers.SlugRelatedField(
+#: ``received_at`` may not lie before this: no intake, paper or digital, is older, and it
+#: keeps dossier numbers (``YYYY-NNNNNN``) and time-zone offsets out of the odd past
+#: (Brussels used local mean time, +00:17:30, before 1892).
+RECEIVED_AT_FLOOR = dt.date(2000, 1, 1)
+#: …nor more than this in the future: the sender's clock may run a little ahead of ours.
+RECEIVED_AT_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class DossierCreateSerializer(ApiModelSerializer[Dossier]):
+    """A new dossier. Text fields take their limits from the model; `received_at` must be
+    plausible: from 1 January 2000 up to five minutes from now."""
+
+    dossier_type = CodeRelatedField(
         slug_field="code", queryset=DossierType.objects.filter(is_active=True)
     )
-    subject = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, default="", allow_blank=True)
-    requester = serializers.PrimaryKeyRelatedField(
-        queryset=Party.objects.all(), required=False, allow_null=True, default=None
-    )
     channel = serializers.ChoiceField(choices=IntakeChannel.choices, default=IntakeChannel.API)
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    location_street = serializers.CharField(required=False, default="", allow_blank=True)
-    location_number = serializers.CharField(required=False, default="", allow_blank=True)
-    location_postcode = serializers.CharField(required=False, default="", allow_blank=True)
-    location_municipality = serializers.CharField(required=False, default="", allow_blank=True)
-    capakey = serializers.CharField(required=False, default="", allow_blank=True)
+    received_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Wanneer de vraag binnenkwam (standaard: nu). Vanaf 1 januari 2000, en "
+        "hoogstens vijf minuten in de toekomst.",
+    )
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "dossier_type",
+            "subject",
+            "description",
+            "requester",
+            "channel",
+            "received_at",
+            "location_street",
+            "location_number",
+            "location_postcode",
+            "location_municipality",
+            "capakey",
+        ]
+        extra_kwargs = {"requester": {"default": None}}
+
+    def validate_received_at(self, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        floor = dt.datetime.combine(RECEIVED_AT_FLOOR, dt.time(), timezone.get_current_timezone())
+        if value < floor:
+            raise serializers.ValidationError(
+                "Een dossier kan niet vóór 1 januari 2000 ontvangen zijn."
+            )
+        if value > clock.now() + RECEIVED_AT_CLOCK_SKEW:
+            raise serializers.ValidationError("Het ontvangstmoment ligt in de toekomst.")
+        return value
 
 
 class StatusChangeSerializer(serializers.Serializer[Any]):
-    status = serializers.CharField(max_length=40)
-    reason = serializers.CharField(required=False, default="", allow_blank=True)
-    result = serializers.CharField(required=False, allow_null=True, default=None)
+    status = CodeField(max_length=model_max_length(StatusType, "code"))
+    reason = MultiLineCharField(required=False, default="", allow_blank=True)
+    result = CodeField(
+        max_length=model_max_length(ResultType, "code"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
 
 
 class AssignSerializer(serializers.Serializer[Any]):
-    assignee = serializers.SlugRelatedField(
+    assignee = CodeRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), allow_null=True
     )
 
@@ -121,14 +179,15 @@ class DeadlineKeysetPagination(BasePagination):
     def paginate_queryset(
         self, queryset: QuerySet[Any, Any], request: Request, view: Any = None
     ) -> list[Any] | None:
+        size = page_size_parameter(request, default=self.page_size, maximum=self.max_page_size)
         try:
-            size = int(request.query_params.get("page_size", self.page_size))
-        except ValueError:
-            size = self.page_size
-        size = max(1, min(size, self.max_page_size))
-        rows, self.next_cursor = selectors.queue_keyset_page(
-            queryset, cursor=request.query_params.get("cursor"), page_size=size
-        )
+            rows, self.next_cursor = selectors.queue_keyset_page(
+                queryset, cursor=request.query_params.get("cursor"), page_size=size
+            )
+        except UserError as error:
+            # An unknown cursor is a page that does not exist: 404, as DRF's own cursor
+            # pagination (the events) answers.
+            raise NotFound(error.message) from None
         self.request = request
         return rows
 
@@ -149,13 +208,7 @@ class DeadlineKeysetPagination(BasePagination):
                 "description": "Waarde uit `next` van de vorige pagina.",
                 "schema": {"type": "string"},
             },
-            {
-                "name": "page_size",
-                "in": "query",
-                "required": False,
-                "description": f"Aantal per pagina (max. {self.max_page_size}).",
-                "schema": {"type": "integer"},
-            },
+            page_size_schema(maximum=self.max_page_size),
         ]
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +223,7 @@ class DeadlineKeysetPagination(BasePagination):
 
 
 class EventPagination(CursorPagination):
+    cursor_query_description = CURSOR_DESCRIPTION
     ordering = ("at", "id")
     page_size = 100
 
@@ -189,16 +243,56 @@ LIST_COLUMNS = [
     "result__code",
 ]
 
-FILTERS = [
-    OpenApiParameter("team", str, description="Teamcode"),
-    OpenApiParameter("type", str, description="Code van het dossiertype"),
-    OpenApiParameter("status", str, description="Statuscode"),
-    OpenApiParameter("assignee", str, description="Gebruikersnaam van de behandelaar"),
-    OpenApiParameter("open", bool, description="Alleen open (true) of afgesloten (false) dossiers"),
-    OpenApiParameter("overdue", bool, description="Alleen dossiers over tijd"),
-]
+
+class DossierFilterSerializer(serializers.Serializer[Any]):
+    """The list's filters (query parameters); all optional, empty means no filter."""
+
+    team = SingleLineCharField(
+        required=False,
+        allow_blank=True,
+        max_length=model_max_length(Team, "code"),
+        help_text="Teamcode",
+    )
+    type = SingleLineCharField(
+        required=False,
+        allow_blank=True,
+        max_length=model_max_length(DossierType, "code"),
+        help_text="Code van het dossiertype",
+    )
+    status = SingleLineCharField(
+        required=False,
+        allow_blank=True,
+        max_length=model_max_length(StatusType, "code"),
+        help_text="Statuscode",
+    )
+    assignee = SingleLineCharField(
+        required=False,
+        allow_blank=True,
+        max_length=model_max_length(User, "username"),
+        help_text="Gebruikersnaam van de behandelaar",
+    )
+    open = QueryBooleanField(
+        required=False, help_text="Alleen open (true) of afgesloten (false) dossiers"
+    )
+    overdue = QueryBooleanField(required=False, help_text="Alleen dossiers over tijd (true)")
 
 
+REFERENCE = re.compile(r"\d{4}-\d{6}", re.ASCII)
+REFERENCE_PARAMETER = OpenApiParameter(
+    "reference",
+    str,
+    OpenApiParameter.PATH,
+    description="Dossiernummer (jaar-volgnummer)",
+    pattern=r"^\d{4}-\d{6}$",
+)
+
+
+@extend_schema_view(
+    **{
+        name: extend_schema(parameters=[REFERENCE_PARAMETER])
+        for name in ("retrieve", "change_status", "assign", "take", "events")
+    }
+)
 class DossierViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Dossier]
 ):
@@ -206,7 +300,9 @@ class DossierViewSet(
 
     serializer_class = DossierSerializer
     lookup_field = "reference"
-    lookup_value_regex = r"\d{4}-\d{6}"
+    # Any path segment reaches the view, so a malformed reference gets the API's JSON 404
+    # (Django's own 404 page is HTML); the view checks the form.
+    lookup_value_regex = r"[^/]+"
     pagination_class = DeadlineKeysetPagination
 
     def get_queryset(self) -> QuerySet[Dossier]:
@@ -218,7 +314,9 @@ class DossierViewSet(
             .select_related("dossier_type", "status", "team", "assignee", "result")
             .only(*LIST_COLUMNS)
         )
-        params = self.request.query_params
+        if self.action != "list":
+            return qs
+        params = query_parameters(DossierFilterSerializer, self.request)
         if team := params.get("team"):
             # By id, not through a join, so the partial (team, deadline, id) index is used.
             qs = qs.filter(team_id=Team.objects.filter(code=team).values("id")[:1])
@@ -229,20 +327,22 @@ class DossierViewSet(
         if assignee := params.get("assignee"):
             qs = qs.filter(assignee__username=assignee)
         if (is_open := params.get("open")) is not None:
-            qs = qs.filter(is_open=is_open.lower() in ("1", "true", "yes"))
-        if params.get("overdue", "").lower() in ("1", "true", "yes"):
+            qs = qs.filter(is_open=is_open)
+        if params.get("overdue"):
             qs = qs.filter(is_open=True, deadline__lt=clock.today())
         return qs
 
     def _dossier(self, reference: str) -> Dossier:
         user = self.request.user
         assert isinstance(user, User)
+        if not REFERENCE.fullmatch(reference):
+            raise NotFound("Dossier niet gevonden.")
         return selectors.dossier_get_for_user(user=user, reference=reference)
 
     def get_object(self) -> Dossier:
         return self._dossier(self.kwargs["reference"])
 
-    @extend_schema(parameters=FILTERS)
+    @extend_schema(parameters=[DossierFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -257,16 +357,16 @@ class DossierViewSet(
             actor=actor,
             dossier_type=values["dossier_type"],
             subject=values["subject"],
-            description=values["description"],
+            description=values.get("description", ""),
             requester=values["requester"],
             channel=values["channel"],
             received_at=values["received_at"],
             location=services.Location(
-                street=values["location_street"],
-                number=values["location_number"],
-                postcode=values["location_postcode"],
-                municipality=values["location_municipality"],
-                capakey=values["capakey"],
+                street=values.get("location_street", ""),
+                number=values.get("location_number", ""),
+                postcode=values.get("location_postcode", ""),
+                municipality=values.get("location_municipality", ""),
+                capakey=values.get("capakey", ""),
             ),
         )
         return Response(DossierSerializer(dossier).data, status=201)
@@ -299,7 +399,7 @@ class DossierViewSet(
         )
         return Response(DossierSerializer(dossier).data)
 
-    @extend_schema(request=None, responses={200: DossierSerializer})
+    @extend_schema(request=None, responses={200: DossierSerializer, 409: CONFLICT_RESPONSE})
     @action(detail=True, methods=["post"])
     def take(self, request: Request, reference: str) -> Response:
         actor = request.user
@@ -308,9 +408,8 @@ class DossierViewSet(
         return Response(DossierSerializer(dossier).data)
 
     @extend_schema(responses={200: EventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=EventPagination)
     def events(self, request: Request, reference: str) -> Response:
         dossier = self._dossier(reference)
-        paginator = EventPagination()
-        page = paginator.paginate_queryset(dossier.events.all(), request, view=self)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        page = self.paginate_queryset(dossier.events.all())  # type: ignore[arg-type]  # events
+        return self.get_paginated_response(EventSerializer(page, many=True).data)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from midoffice.core.api import (
+    ApiModelSerializer,
+    SingleLineCharField,
+    model_max_length,
+    query_parameters,
+)
+from midoffice.core.errors import NotFound
 from midoffice.parties import selectors, services
 from midoffice.parties.identifiers import mask_insz
 from midoffice.parties.models import ContactPoint, Party
@@ -54,26 +62,69 @@ class PartySerializer(serializers.ModelSerializer[Party]):
         return mask_insz(obj.insz) if obj.insz else None
 
 
-class AddressInputSerializer(serializers.Serializer[Any]):
-    street = serializers.CharField(max_length=200)
-    house_number = serializers.CharField(max_length=20)
-    box = serializers.CharField(max_length=20, required=False, default="")
-    postcode = serializers.RegexField(
-        r"^[1-9]\d{3}$", error_messages={"invalid": "Postcode: vier cijfers."}
+class AddressInputSerializer(ApiModelSerializer[ContactPoint]):
+    """A postal address; the lines take their limits from the contact point model."""
+
+    postcode = SingleLineCharField(
+        trim_whitespace=False,  # " 1000" is not what the pattern allows
+        validators=[RegexValidator(r"^[1-9]\d{3}$", "Postcode: vier cijfers.")],
     )
-    municipality = serializers.CharField(max_length=120)
+
+    class Meta:
+        model = ContactPoint
+        fields = ["street", "house_number", "box", "postcode", "municipality"]
+        extra_kwargs = {
+            "street": {"required": True, "allow_blank": False},
+            "house_number": {"required": True, "allow_blank": False},
+            "municipality": {"required": True, "allow_blank": False},
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The address is also kept on one line (the contact point's value), which has a
+        # limit of its own.
+        one_line = services.PostalAddress(**attrs).one_line()
+        if len(one_line) > model_max_length(ContactPoint, "value"):
+            raise serializers.ValidationError("Dit adres is te lang.")
+        return attrs
 
 
-class PartyCreateSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=Party.Kind.choices, default=Party.Kind.PERSON)
-    given_name = serializers.CharField(max_length=120, required=False, default="")
-    family_name = serializers.CharField(max_length=120, required=False, default="")
-    organisation_name = serializers.CharField(max_length=200, required=False, default="")
-    insz = serializers.CharField(max_length=20, required=False, allow_null=True, default=None)
-    kbo = serializers.CharField(max_length=20, required=False, allow_null=True, default=None)
-    email = serializers.CharField(max_length=320, required=False, allow_null=True, default=None)
-    phone = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+class PartyCreateSerializer(ApiModelSerializer[Party]):
+    """A new contact. Names take their limits from the model and are one line each;
+    identifiers and contact points are checked and normalised by the service."""
+
+    insz = SingleLineCharField(max_length=20, required=False, allow_null=True, default=None)
+    kbo = SingleLineCharField(max_length=20, required=False, allow_null=True, default=None)
+    email = SingleLineCharField(
+        max_length=model_max_length(ContactPoint, "value"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    phone = SingleLineCharField(max_length=40, required=False, allow_null=True, default=None)
     address = AddressInputSerializer(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = Party
+        fields = [
+            "kind",
+            "given_name",
+            "family_name",
+            "organisation_name",
+            "insz",
+            "kbo",
+            "email",
+            "phone",
+            "address",
+        ]
+
+
+class PartySearchSerializer(serializers.Serializer[Any]):
+    q = SingleLineCharField(
+        allow_blank=True,
+        max_length=model_max_length(ContactPoint, "value"),
+        help_text="Zoekterm: een naam, e-mailadres, telefoonnummer, rijksregister- of "
+        "ondernemingsnummer. Leeg: geen resultaten.",
+    )
 
 
 class PartyViewSet(
@@ -82,19 +133,25 @@ class PartyViewSet(
     """Contacts. ``?q=`` searches name, e-mail, phone, address and identifiers."""
 
     serializer_class = PartySerializer
+    pagination_class = None  # search returns at most 50 best matches; no paging
+    # Any path segment reaches the view, so a malformed id gets the API's JSON 404 (Django's
+    # own 404 page is HTML); get_object checks the form first.
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]  # DRF's generic signature
-        query = self.request.query_params.get("q", "")
-        if self.action == "list":
-            return selectors.party_search(query=query)
         return Party.objects.prefetch_related("contact_points")
 
-    def paginate_queryset(self, queryset: Any) -> None:
-        return None  # search returns at most 50 best matches; no paging
+    def get_object(self) -> Party:
+        pk = self.kwargs["pk"]
+        if not (pk.isascii() and pk.isdigit()):
+            raise NotFound("Contact niet gevonden.")
+        return super().get_object()
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True, description="Zoekterm")])
+    @extend_schema(parameters=[PartySearchSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        query = query_parameters(PartySearchSerializer, request)["q"]
+        parties = selectors.party_search(query=query)
+        return Response(PartySerializer(parties, many=True).data)
 
     @extend_schema(request=PartyCreateSerializer, responses={201: PartySerializer})
     def create(self, request: Request) -> Response:

@@ -53,7 +53,9 @@ def party_create(
     )
     display = " ".join(display.split())
     if not display:
-        display = email or "Onbekende afzender"
+        # An e-mail address may be longer (320) than a name (250); the name is for showing.
+        limit = Party._meta.get_field("display_name").max_length
+        display = (email or "Onbekende afzender")[:limit]
     norm_insz = normalise_insz(insz) if insz else None
     norm_kbo = normalise_kbo(kbo) if kbo else None
     if norm_insz and Party.objects.filter(insz=norm_insz).exists():
