@@ -37,3 +37,15 @@ def _fresh_memo():
     memo_clear_all()
     yield
     memo_clear_all()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests make hundreds of staff users: hash their passwords with a fast hasher (the
+    product keeps Django's default, PBKDF2 with 1,000,000 iterations)."""
+    from django.test.utils import override_settings
+
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
