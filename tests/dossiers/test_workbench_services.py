@@ -84,10 +84,9 @@ def test_reroute_changes_type_team_status_and_clears_foreign_assignee(dossier_ty
     triage_team = TeamFactory(code="klachten")
     triage = triage_type(team=triage_team)
     dossier = open_dossier(dossier_type=triage)
-    services.dossier_assign(
-        actor=handler, dossier=dossier, assignee=UserFactory(teams=[triage_team])
-    )
-    moved = services.dossier_reroute(actor=handler, dossier=dossier, dossier_type=dossier_type)
+    triager = UserFactory(teams=[triage_team])
+    services.dossier_assign(actor=triager, dossier=dossier, assignee=triager)
+    moved = services.dossier_reroute(actor=triager, dossier=dossier, dossier_type=dossier_type)
     assert moved.dossier_type == dossier_type
     assert moved.team == dossier_type.team
     assert moved.assignee is None

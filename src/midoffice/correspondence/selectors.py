@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from midoffice.accounts.models import Role, User
+from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action, Scope, may, scope_for, user_team_ids
 from midoffice.catalog.models import DossierType
 from midoffice.core.errors import NotFound
 from midoffice.correspondence.channels import PostalLines, Reach
@@ -28,19 +29,22 @@ def letter_get_for_user(*, user: User, letter_id: int) -> Letter:
 
 
 def user_can_sign(*, user: User, letter: Letter) -> bool:
-    """Signing officers: the permission, or team leads of the dossier's team."""
-    if user.has_perm("correspondence.sign_letter"):
-        return True
-    return user.role == Role.TEAM_LEAD and user.teams.filter(pk=letter.dossier.team_id).exists()
+    """Team leads of the dossier's team, and signing officers (accounts.permissions)."""
+    return may(user, Action.SIGN_LETTER, letter.dossier)
 
 
 def signature_folder(*, user: User) -> QuerySet[Letter]:
     """Letters waiting for a signature that ``user`` may sign, oldest first."""
-    letters = Letter.objects.filter(state=LetterState.TO_SIGN)
-    if not user.has_perm("correspondence.sign_letter"):
-        if user.role != Role.TEAM_LEAD:
-            return letters.none()
-        letters = letters.filter(dossier__team__in=user.teams.all())
+    letters = Letter.objects.filter(
+        state=LetterState.TO_SIGN, dossier__in=Dossier.objects.filter(dossier_visible_q(user))
+    )
+    scope = scope_for(user, Action.SIGN_LETTER)
+    if scope is None:
+        return letters.none()
+    if scope is not Scope.ANY:
+        letters = letters.filter(
+            Q(dossier__team_id__in=user_team_ids(user)) | Q(dossier__assignee_id=user.pk)
+        )
     return letters.select_related("dossier", "created_by", "recipient").order_by("updated_at", "id")
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action, require
 from midoffice.core import clock
 from midoffice.core.errors import Conflict, Forbidden, UserError
 from midoffice.core.outbox import outbox_enqueue
@@ -107,6 +108,7 @@ def _require(letter: Letter, *states: str) -> None:
 @transaction.atomic
 def letter_compose(*, actor: User, dossier: Dossier, template: LetterTemplate) -> Letter:
     """A draft answer on the dossier, its text rendered from ``template``."""
+    require(actor, Action.WRITE_LETTER, dossier)
     if template.kind != TemplateKind.LETTER or not template.is_active:
         raise UserError("Kies een actief briefsjabloon.", field="template")
     if template.dossier_type_id not in (None, dossier.dossier_type_id):
@@ -139,6 +141,7 @@ def letter_update(*, actor: User, letter: Letter, subject: str, body: str) -> Le
     if not body.strip():
         raise UserError("De brief heeft geen tekst.", field="body")
     letter = _lock(letter)
+    require(actor, Action.WRITE_LETTER, letter.dossier)
     _require(letter, LetterState.DRAFT)
     letter.subject = subject[:300]
     letter.body = body.replace("\r\n", "\n")
@@ -154,6 +157,7 @@ def letter_attach(*, actor: User, letter: Letter, filename: str, content: bytes)
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise UserError("Een bijlage mag hoogstens 10 MB groot zijn.", field="attachment")
     letter = _lock(letter)
+    require(actor, Action.WRITE_LETTER, letter.dossier)
     _require(letter, LetterState.DRAFT)
     if len(letter.attachments) >= MAX_ATTACHMENTS:
         raise UserError("Een brief heeft hoogstens 5 bijlagen.", field="attachment")
@@ -213,6 +217,7 @@ def letter_submit(*, actor: User, letter: Letter) -> Letter:
 
     A letter that cannot reach the citizen is stopped here, before anyone signs it.
     """
+    require(actor, Action.WRITE_LETTER, letter.dossier)
     choice = letter_choose_channel(letter=letter)
     if choice.channel is None:
         raise UserError(choice.reason, code="no_usable_address")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from midoffice.accounts.models import Role, User
+from midoffice.accounts.permissions import user_team_ids as user_team_ids
 from midoffice.catalog.defaults import TRIAGE_TYPE_CODE as TRIAGE_TYPE_CODE
 from midoffice.catalog.models import ClosingDay, DayUnit, Phase
 from midoffice.core.errors import NotFound, UserError
@@ -28,15 +29,6 @@ from midoffice.parties.models import Party
 def town_calendar() -> TownCalendar:
     """The town's calendar: Belgian public holidays plus its configured closing days."""
     return TownCalendar(closing_days=frozenset(ClosingDay.objects.values_list("date", flat=True)))
-
-
-def user_team_ids(user: User) -> list[int]:
-    """The ids of the user's teams, cached on the user object (one request asks often)."""
-    team_ids: list[int] | None = getattr(user, "_midoffice_team_ids", None)
-    if team_ids is None:
-        team_ids = list(user.teams.values_list("id", flat=True))
-        user._midoffice_team_ids = team_ids  # type: ignore[attr-defined]  # per-request cache
-    return team_ids
 
 
 def dossier_visible_q(user: User) -> Q:

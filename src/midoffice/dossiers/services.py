@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from midoffice.accounts.models import Role, Team, User
+from midoffice.accounts.permissions import Action, may_handle, require
 from midoffice.catalog.models import DossierType, Phase, StatusType
 from midoffice.core import clock
 from midoffice.core.errors import Conflict, UserError
@@ -144,6 +145,7 @@ def dossier_open(
     actor_label: str = "",
 ) -> Dossier:
     """Open a dossier: number, first status, deadline, requester, and the opening event."""
+    require(actor, Action.REGISTER)
     subject = " ".join(subject.split())
     if not subject:
         raise UserError("Geef een onderwerp op.", field="subject")
@@ -229,10 +231,13 @@ def dossier_change_status(
     it resumes the deadline; a "closed" status needs a result.
     """
     dossier = _lock(dossier)
+    require(actor, Action.CHANGE_STATUS, dossier)
     try:
         new = StatusType.objects.get(dossier_type=dossier.dossier_type, code=status_code)
     except StatusType.DoesNotExist:
         raise UserError("Deze status bestaat niet voor dit dossiertype.", field="status") from None
+    if new.phase == Phase.CLOSED:
+        require(actor, Action.CLOSE, dossier)
     if new.pk == dossier.status_id:
         raise UserError("Het dossier heeft deze status al.", field="status")
     if not workflow.transition_allowed(dossier.phase, new.phase):
@@ -303,6 +308,8 @@ def dossier_assign(
     Conflict that names who was first.
     """
     dossier = _lock(dossier)
+    taking = only_if_unassigned and assignee is not None and assignee == actor
+    require(actor, Action.TAKE if taking else Action.ASSIGN, dossier)
     if not dossier.is_open:
         raise UserError("Een afgesloten dossier kan niet meer toegewezen worden.")
     if only_if_unassigned and dossier.assignee_id is not None:
@@ -312,6 +319,11 @@ def dossier_assign(
         raise Conflict(f"Dit dossier werd net genomen door {who or 'een collega'}.")
     if assignee is not None and not assignee.is_active:
         raise UserError("Deze medewerker is niet actief.", field="assignee")
+    if assignee is not None and not may_handle(assignee, team_id=dossier.team_id):
+        raise UserError(
+            f"Dit dossier kan alleen naar een behandelaar van team {dossier.team.name}.",
+            field="assignee",
+        )
     if dossier.assignee_id == getattr(assignee, "pk", None):
         return dossier
     dossier.assignee = assignee
@@ -339,6 +351,7 @@ def dossier_take(*, actor: User, dossier: Dossier) -> Dossier:
 
 @transaction.atomic
 def dossier_add_note(*, actor: User, dossier: Dossier, text: str) -> None:
+    require(actor, Action.NOTE, dossier)
     text = text.strip()
     if not text:
         raise UserError("Een notitie mag niet leeg zijn.", field="text")
@@ -365,6 +378,7 @@ def interaction_log(
     message_ref: str = "",
 ) -> Interaction:
     """Register a contact moment (a call, a visit, a mail) and put it on the timeline."""
+    require(actor, Action.LOG_CONTACT, dossier)
     if channel not in Interaction.Channel.values:
         raise UserError("Onbekend kanaal.", field="channel")
     if direction not in Interaction.Direction.values:
@@ -440,6 +454,7 @@ def _auto_assignee(team: Team) -> User | None:
 def dossier_extend(*, actor: User | None, dossier: Dossier, reason: str) -> Dossier:
     """Extend the deadline once by the type's extension period (when the type allows it)."""
     dossier = _lock(dossier)
+    require(actor, Action.EXTEND, dossier)
     dossier_type = dossier.dossier_type
     reason = reason.strip()
     if not dossier.is_open:
@@ -480,6 +495,7 @@ def dossier_reroute(*, actor: User | None, dossier: Dossier, dossier_type: Dossi
     not in the new team.
     """
     dossier = _lock(dossier)
+    require(actor, Action.ROUTE, dossier)
     if not dossier.is_open:
         raise UserError("Een afgesloten dossier kan niet meer doorgestuurd worden.")
     if not dossier_type.is_active:
@@ -553,6 +569,7 @@ def dossier_link_add(
     *, actor: User | None, dossier: Dossier, system: str, external_id: str, url: str = ""
 ) -> ExternalLink:
     """Link the dossier to its record in a specialist system (maatsysteem)."""
+    require(actor, Action.LINK, dossier)
     system, external_id, url = system.strip(), external_id.strip(), url.strip()
     if not system:
         raise UserError("Geef de naam van het systeem op.", field="system")
@@ -606,6 +623,9 @@ def dossier_open_from_contact(
     Uses the chosen contact or creates one, opens the dossier on the phone/counter
     channel and logs the contact moment on its timeline — all in one transaction.
     """
+    require(actor, Action.REGISTER)
+    if party is None and new_contact is not None:
+        require(actor, Action.REGISTER_CONTACT)
     if channel not in (Interaction.Channel.PHONE, Interaction.Channel.COUNTER):
         raise UserError("Kies telefoon of loket.", field="channel")
     if not summary.strip():
@@ -614,6 +634,7 @@ def dossier_open_from_contact(
         if not (new_contact.given_name.strip() or new_contact.family_name.strip()):
             raise UserError("Geef de naam van het nieuwe contact op.", field="family_name")
         party = party_create(
+            actor=actor,
             given_name=new_contact.given_name.strip(),
             family_name=new_contact.family_name.strip(),
             email=new_contact.email.strip() or None,
@@ -665,6 +686,7 @@ def dossier_requester_set(*, actor: User | None, dossier: Dossier, party: Party)
     no contacts are merged.
     """
     dossier = _lock(dossier)
+    require(actor, Action.SET_REQUESTER, dossier)
     if dossier.requester_id == party.pk:
         raise UserError("Dit contact is al de aanvrager.", field="party")
     previous = dossier.requester

@@ -160,6 +160,8 @@ class PartyViewSet(
         values = dict(data.validated_data)
         address = values.pop("address")
         party = services.party_create(
-            **values, address=services.PostalAddress(**address) if address else None
+            actor=request.user,  # type: ignore[arg-type]  # authenticated: a staff User
+            **values,
+            address=services.PostalAddress(**address) if address else None,
         )
         return Response(PartySerializer(party).data, status=201)

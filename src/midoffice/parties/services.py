@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action, require
 from midoffice.core.errors import UserError
 from midoffice.parties import hooks
 from midoffice.parties.identifiers import (
@@ -34,6 +36,7 @@ class PostalAddress:
 @transaction.atomic
 def party_create(
     *,
+    actor: User | None = None,
     kind: str = Party.Kind.PERSON,
     given_name: str = "",
     family_name: str = "",
@@ -45,7 +48,12 @@ def party_create(
     address: PostalAddress | None = None,
     preferred_channel: str = "",
 ) -> Party:
-    """Create a contact with validated identifiers and normalised contact points."""
+    """Create a contact with validated identifiers and normalised contact points.
+
+    ``actor`` is the member of staff (or system account) who registers it; internal work
+    (intake, the portal's sign-in) passes none.
+    """
+    require(actor, Action.REGISTER_CONTACT)
     if kind not in Party.Kind.values:
         raise UserError("Onbekend soort contact.", field="kind")
     display = (
