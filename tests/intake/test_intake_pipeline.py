@@ -282,11 +282,44 @@ def test_the_post_page_shows_caught_mail_in_local_time(client, handler, tmp_path
         to=["emma@example.org"],
         headers={"Date": "Mon, 02 Feb 2026 09:15:00 -0000"},
     ).send()
-    client.force_login(handler)
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="administrator"))
     page = client.get(reverse("intake:staff-mail")).content.decode()
     assert "[2026-000001] We hebben je vraag goed ontvangen" in page
     assert "Aan: emma@example.org · 02-02-2026 10:15" in page  # Brussels, winter time
     assert '<pre class="mail-text">Beste Emma,' in page
+
+
+def test_caught_mail_never_shows_a_portal_sign_in_link(
+    db, client, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """Issue 19 #2: a sign-in link signs its holder in as the citizen; whoever reads the
+    caught mail (an administrator, in development) must not be able to use it, and other
+    staff do not see caught mail at all."""
+    from midoffice.dossiers.models import DossierParty
+    from midoffice.parties.services import party_add_email
+    from midoffice.portal.services import signin_link_request
+    from tests.factories import PartyFactory, UserFactory, open_dossier
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    party = PartyFactory()
+    party_add_email(party=party, email="emma@example.org", primary=True)
+    dossier = open_dossier(requester=party)
+    assert DossierParty.objects.filter(dossier=dossier, party=party).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signin_link_request(email="emma@example.org", client_address="127.0.0.1")
+    written = "".join(p.read_text() for p in tmp_path.iterdir())
+    token = re.search(r"/mijn/aanmelden/link/([^/\s]+)/", written)
+    assert token is not None  # the file on the server holds it, for its addressee
+    client.force_login(UserFactory())
+    assert client.get(reverse("intake:staff-mail")).status_code == 403
+    client.force_login(UserFactory(role="administrator"))
+    page = client.get(reverse("intake:staff-mail")).content.decode()
+    assert "Je aanmeldlink voor Mijn dossiers" in page
+    assert token.group(1) not in page
+    assert "alleen voor de geadresseerde" in page
 
 
 def test_unnamed_parts_get_names_staff_can_open_and_the_sender_named_nothing(source, client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from midoffice.intake.models import InboundMessage
 
@@ -41,6 +43,20 @@ def _header_date(value: str) -> datetime | None:
     return moment
 
 
+HIDDEN_LINK = "[verborgen: deze aanmeldlink is alleen voor de geadresseerde]"
+
+
+def without_signin_links(text: str) -> str:
+    """The text with every portal sign-in link's token hidden.
+
+    A sign-in link signs its holder in as the citizen: whoever reads caught mail must
+    not be able to use it. (With ``make run`` the link is in the file under
+    MIDOFFICE_DATA_DIR/mail-out, for whoever has the server's files.)
+    """
+    prefix = reverse("portal:link", args=["-"]).rsplit("-", 1)[0]
+    return re.sub(re.escape(prefix) + r"[^\s/<>\"']+/?", HIDDEN_LINK, text)
+
+
 def caught_mail_list(*, limit: int = 50) -> list[CaughtMail]:
     """Mail caught by the file backend (EMAIL_HOST empty), newest first."""
     folder = Path(getattr(settings, "EMAIL_FILE_PATH", "") or "")
@@ -66,7 +82,7 @@ def caught_mail_list(*, limit: int = 50) -> list[CaughtMail]:
                 subject=str(msg.get("Subject", "")),
                 to=str(msg.get("To", "")),
                 date=_header_date(str(msg.get("Date", ""))),
-                text=text,
+                text=without_signin_links(text),
             )
         )
     return out

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from midoffice.core import clock
-from midoffice.core.errors import UserError
+from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers.search import search_index_deferred
 from midoffice.intake import storage
 from midoffice.intake.mailparse import (
@@ -217,7 +217,9 @@ def _quarantine(
 def inbound_retry(*, inbound_id: int) -> InboundMessage:
     """Process a quarantined message again (after a fix or a changed limit)."""
     with transaction.atomic():
-        message = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+        message = InboundMessage.objects.select_for_update().filter(pk=inbound_id).first()
+        if message is None:
+            raise NotFound("Dit bericht bestaat niet (meer).")
         if message.state != State.QUARANTINED:
             raise UserError("Enkel berichten in quarantaine kunnen opnieuw verwerkt worden.")
         message.state = State.RECEIVED

@@ -6,10 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from midoffice.accounts.models import User
+from midoffice.accounts.permissions import MESSAGES, Action, may
 from midoffice.core.errors import UserError
 from midoffice.intake import selectors, services
 from midoffice.intake.acknowledgement import preference_token_read
@@ -37,8 +40,17 @@ def preference(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "intake/preference.html", {"label": label})
 
 
+def _mail_administrator(request: HttpRequest) -> None:
+    user = request.user
+    assert isinstance(user, User)
+    if not may(user, Action.MANAGE_MAIL):
+        raise PermissionDenied(MESSAGES[Action.MANAGE_MAIL])
+
+
 @login_required
 def staff_mail(request: HttpRequest) -> HttpResponse:
+    """Caught outgoing mail and quarantined incoming mail (administrators only)."""
+    _mail_administrator(request)
     return render(
         request,
         "intake/staff_mail.html",
@@ -52,6 +64,7 @@ def staff_mail(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def staff_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    _mail_administrator(request)
     try:
         message = services.inbound_retry(inbound_id=inbound_id)
     except UserError as exc:
