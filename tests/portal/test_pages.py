@@ -9,7 +9,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, reverse
 
-from midoffice.catalog.models import StatusType
+from midoffice.catalog.models import DossierType, StatusType
+from midoffice.core.memo import memo_clear_all
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, DossierParty, Event, EventKind, Interaction
 from midoffice.portal import urls as portal_urls
@@ -35,10 +36,44 @@ def test_my_dossiers_shows_own_dossiers_with_citizen_status_and_expected_date(
     assert lucas_dossier.reference not in page
 
 
-def test_a_dossier_with_a_role_is_visible_too(client, lucas, emma_dossier):
+def test_a_role_the_type_opens_to_the_portal_sees_the_dossier(client, lucas, emma_dossier):
     DossierParty.objects.create(dossier=emma_dossier, party=lucas, role=DossierParty.Role.ARCHITECT)
     sign_in(client, lucas)
-    assert client.get(f"/mijn/dossiers/{emma_dossier.reference}").status_code == 200
+    url = f"/mijn/dossiers/{emma_dossier.reference}"
+    assert client.get(url).status_code == 404  # architects do not see it by default
+    DossierType.objects.filter(pk=emma_dossier.dossier_type_id).update(
+        portal_roles=["architect", "representative"]
+    )
+    memo_clear_all()  # (a change through the ORM's save clears it by itself)
+    assert client.get(url).status_code == 200
+    assert emma_dossier.reference in client.get("/mijn/").content.decode()
+
+
+def test_a_replaced_requester_no_longer_sees_the_dossier(client, emma, lucas, emma_dossier):
+    """Issue 19 #4: staff make another contact the requester; the old one stays on the
+    dossier as "other" (for the record) but loses portal access, also to new documents."""
+    sign_in(client, emma)
+    url = f"/mijn/dossiers/{emma_dossier.reference}"
+    assert client.get(url).status_code == 200
+    lead = UserFactory(teams=[emma_dossier.team])
+    dossier_services.dossier_requester_set(actor=lead, dossier=emma_dossier, party=lucas)
+    assert DossierParty.objects.filter(dossier=emma_dossier, party=emma, role="other").exists()
+    assert client.get(url).status_code == 404
+    assert emma_dossier.reference not in client.get("/mijn/").content.decode()
+    sign_in(client, lucas)
+    assert client.get(url).status_code == 200
+
+
+def test_a_mandated_representative_sees_it_where_the_type_allows(client, lucas, emma_dossier):
+    DossierParty.objects.create(
+        dossier=emma_dossier, party=lucas, role=DossierParty.Role.REPRESENTATIVE
+    )
+    sign_in(client, lucas)
+    url = f"/mijn/dossiers/{emma_dossier.reference}"
+    assert client.get(url).status_code == 200  # the default: representatives see it
+    emma_dossier.dossier_type.portal_roles = []
+    emma_dossier.dossier_type.save()
+    assert client.get(url).status_code == 404
 
 
 def test_dossier_page_shows_public_timeline_and_action_needed(client, emma, emma_dossier):

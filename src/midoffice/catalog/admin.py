@@ -1,6 +1,28 @@
+from django import forms
 from django.contrib import admin
 
-from midoffice.catalog.models import ClosingDay, DossierType, ResultType, RetentionRule, StatusType
+from midoffice.catalog.models import (
+    PORTAL_ROLE_CHOICES,
+    ClosingDay,
+    DossierType,
+    ResultType,
+    RetentionRule,
+    StatusType,
+)
+
+
+class DossierTypeForm(forms.ModelForm[DossierType]):
+    portal_roles = forms.MultipleChoiceField(
+        label="Zichtbaar in Mijn dossiers voor",
+        choices=PORTAL_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="De aanvrager ziet het dossier altijd; een vervangen aanvrager niet meer.",
+    )
+
+    class Meta:
+        model = DossierType
+        exclude: list[str] = []
 
 
 class StatusTypeInline(admin.TabularInline[StatusType, DossierType]):
@@ -15,6 +37,7 @@ class ResultTypeInline(admin.TabularInline[ResultType, DossierType]):
 
 @admin.register(DossierType)
 class DossierTypeAdmin(admin.ModelAdmin[DossierType]):
+    form = DossierTypeForm
     list_display = [
         "name",
         "code",

@@ -6,6 +6,7 @@ here, never decided in ``if`` statements.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -25,6 +26,30 @@ class Phase(models.TextChoices):
     WAITING = "waiting", "Wacht op burger (termijn opgeschort)"
     ANSWERED = "answered", "Beantwoord"
     CLOSED = "closed", "Afgesloten"
+
+
+class PartyRole(models.TextChoices):
+    """The roles a contact can have on a dossier (ZGW's roltype, configured per type)."""
+
+    REQUESTER = "requester", "Aanvrager"
+    CO_REQUESTER = "co_requester", "Mede-aanvrager"
+    ARCHITECT = "architect", "Architect"
+    REPRESENTATIVE = "representative", "Vertegenwoordiger"
+    NOTARY = "notary", "Notaris"
+    OTHER = "other", "Andere"
+
+
+# Roles a dossier type may open to the portal, beside the requester (who always sees it).
+# "Other" never does: it is what a replaced requester becomes.
+PORTAL_ROLE_CHOICES = [
+    (role.value, role.label)
+    for role in PartyRole
+    if role not in (PartyRole.REQUESTER, PartyRole.OTHER)
+]
+
+
+def default_portal_roles() -> list[str]:
+    return [PartyRole.CO_REQUESTER.value, PartyRole.REPRESENTATIVE.value]
 
 
 class RetentionRule(models.Model):
@@ -107,6 +132,15 @@ class DossierType(models.Model):
     confidential = models.BooleanField(
         "vertrouwelijk", default=False, help_text="Alleen zichtbaar voor het eigen team."
     )
+    portal_roles = models.JSONField(
+        "zichtbaar in Mijn dossiers voor",
+        default=default_portal_roles,
+        blank=True,
+        help_text=(
+            "Wie het dossier behalve de aanvrager in het burgerloket ziet (bv. een "
+            "vertegenwoordiger met volmacht). Een vervangen aanvrager ziet het niet meer."
+        ),
+    )
     routing_threshold = models.DecimalField(
         "drempel automatische routering",
         max_digits=3,
@@ -130,6 +164,13 @@ class DossierType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        allowed = {value for value, _ in PORTAL_ROLE_CHOICES}
+        roles = self.portal_roles
+        if not isinstance(roles, list) or not all(r in allowed for r in roles):
+            labels = ", ".join(label for _, label in PORTAL_ROLE_CHOICES)
+            raise ValidationError({"portal_roles": f"Kies uit: {labels}."})
 
     def initial_status(self) -> StatusType:
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("status_types")

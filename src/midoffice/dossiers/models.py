@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from midoffice.accounts.models import Team
-from midoffice.catalog.models import DossierType, Phase, ResultType, StatusType
+from midoffice.catalog.models import DossierType, PartyRole, Phase, ResultType, StatusType
 from midoffice.parties.models import Party
 
 
@@ -151,13 +151,7 @@ class Dossier(models.Model):
 
 
 class DossierParty(models.Model):
-    class Role(models.TextChoices):
-        REQUESTER = "requester", "Aanvrager"
-        CO_REQUESTER = "co_requester", "Mede-aanvrager"
-        ARCHITECT = "architect", "Architect"
-        REPRESENTATIVE = "representative", "Vertegenwoordiger"
-        NOTARY = "notary", "Notaris"
-        OTHER = "other", "Andere"
+    Role = PartyRole  # the vocabulary is the catalog's (which roles a type opens to the portal)
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="parties")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="dossier_roles")

@@ -1,24 +1,49 @@
 """Reads for the portal. A citizen reaches a dossier only through these doors.
 
-A citizen (a Party) sees the dossiers where they are the requester or hold a role, and
-nothing else. Missing and forbidden answer the same NotFound, so references and ids
-cannot be probed.
+A citizen (a Party) sees the dossiers where they are the requester or hold a role the
+dossier type opens to the portal, and nothing else. Missing and forbidden answer the same
+NotFound, so references and ids cannot be probed.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from midoffice.catalog.models import PORTAL_ROLE_CHOICES, DossierType
 from midoffice.core.errors import NotFound
+from midoffice.core.memo import memoised
 from midoffice.dossiers.models import Dossier, DossierParty, Event
 from midoffice.parties.models import Party
 from midoffice.portal.models import CitizenDocument, FollowUpQuestion
 
+PORTAL_ROLES = frozenset(value for value, _ in PORTAL_ROLE_CHOICES)
+
+
+@memoised(DossierType)
+def portal_role_types() -> dict[str, tuple[int, ...]]:
+    """Per role, the dossier types that open the portal to it (beside the requester)."""
+    by_role: dict[str, list[int]] = {}
+    for type_id, roles in DossierType.objects.values_list("pk", "portal_roles"):
+        for role in roles or []:
+            if role in PORTAL_ROLES:
+                by_role.setdefault(role, []).append(type_id)
+    return {role: tuple(ids) for role, ids in by_role.items()}
+
 
 def citizen_dossier_q(party: Party) -> Q:
-    """The condition a dossier must meet for ``party`` to see it in the portal."""
-    roles = DossierParty.objects.filter(party_id=party.pk).values("dossier_id")
-    return Q(requester_id=party.pk) | Q(pk__in=roles)
+    """The condition a dossier must meet for ``party`` to see it in the portal.
+
+    The requester always; another contact on the dossier only in a role the dossier's
+    type opens to the portal (a mandated representative, say). A replaced requester
+    keeps the role "other" on the dossier, for the record, and no longer sees it.
+    """
+    roles = Q()
+    for role, type_ids in portal_role_types().items():
+        roles |= Q(role=role, dossier__dossier_type_id__in=type_ids)
+    q = Q(requester_id=party.pk)
+    if roles:
+        q |= Q(pk__in=DossierParty.objects.filter(roles, party_id=party.pk).values("dossier_id"))
+    return q
 
 
 def citizen_dossier_list(*, party: Party) -> QuerySet[Dossier]:
