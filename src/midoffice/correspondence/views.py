@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action, may
 from midoffice.core.errors import NotFound, UserError
 from midoffice.correspondence import selectors, services
 from midoffice.correspondence.models import Letter, LetterState, TemplateKind
@@ -53,7 +54,12 @@ def compose(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "correspondence/compose.html",
-        {"dossier": dossier, "templates": templates, "letters": letters},
+        {
+            "dossier": dossier,
+            "templates": templates,
+            "letters": letters,
+            "can_write": may(user, Action.WRITE_LETTER, dossier),
+        },
     )
 
 
@@ -103,6 +109,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
             "choice": choice,
             "events": events,
             "can_sign": selectors.user_can_sign(user=user, letter=letter),
+            "can_write": may(user, Action.WRITE_LETTER, letter.dossier),
         },
     )
 

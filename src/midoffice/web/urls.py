@@ -14,6 +14,7 @@ urlpatterns = [
     path("zoeken/", views.search, name="search"),
     path("onthaal/registreren/", views.frontdesk_register, name="frontdesk"),
     path("meldingen/", views.notifications, name="notifications"),
+    path("rechten/", views.permissions_table, name="permissions"),
     path("contacten/<int:party_id>/", views.contact_detail, name="contact"),
     path("dossiers/<str:reference>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:reference>/nemen/", views.dossier_take, name="dossier_take"),

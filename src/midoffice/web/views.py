@@ -13,13 +13,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from midoffice.accounts import permissions
 from midoffice.accounts.forms import StaffAuthenticationForm
-from midoffice.accounts.models import Team, User
+from midoffice.accounts.models import Role, Team, User
+from midoffice.accounts.permissions import Action
 from midoffice.catalog.models import DossierType, Phase
 from midoffice.core import clock
 from midoffice.core.display import display_text
@@ -212,6 +215,8 @@ def _route_types() -> list[DossierType]:
 def triage(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     dossiers = _with_suggestions(list(selectors.dossier_triage_queue(user=user)))
+    for dossier in dossiers:
+        dossier.may_route = permissions.may(user, Action.ROUTE, dossier)  # type: ignore[attr-defined]  # display only
     return render(request, "web/triage.html", {"dossiers": dossiers, "route_types": _route_types()})
 
 
@@ -278,11 +283,20 @@ def _dossier_or_404(user: User, reference: str) -> Dossier:
         raise Http404("Dossier niet gevonden.") from None
 
 
+def _assignable(dossier: Dossier) -> list[User]:
+    """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
+    members = dossier.team.members.filter(is_active=True).order_by("first_name")
+    return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
+
+
 def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
     from midoffice.intake.selectors import dossier_mail
 
     today = clock.today()
+    can = {action.value: True for action in permissions.allowed_actions(user, dossier)}
     allowed = workflow.allowed_phases(dossier.phase)
+    if not can.get(Action.CLOSE):
+        allowed = allowed - {Phase.CLOSED}
     statuses = [
         s
         for s in dossier.dossier_type.status_types.order_by("order")
@@ -296,13 +310,19 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "parties": parties,
         "links": dossier.external_links.order_by("id"),
         "statuses": statuses,
-        "results": dossier.dossier_type.result_types.order_by("name"),
-        "members": dossier.team.members.filter(is_active=True).order_by("first_name"),
-        "can_extend": dossier.is_open
+        "results": dossier.dossier_type.result_types.order_by("name")
+        if can.get(Action.CLOSE)
+        else [],
+        "members": _assignable(dossier),
+        "can": can,
+        "can_extend": can.get(Action.EXTEND, False)
+        and dossier.is_open
         and dossier.dossier_type.extension_allowed
         and dossier.dossier_type.extension_days > 0
         and not dossier.extended,
-        "can_take": dossier.is_open and dossier.assignee_id != user.pk,
+        "can_take": can.get(Action.TAKE, False)
+        and dossier.is_open
+        and dossier.assignee_id != user.pk,
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
         "mails": dossier_mail(dossier_id=dossier.pk),
@@ -355,7 +375,7 @@ def dossier_take(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def dossier_assign(request: HttpRequest, reference: str) -> HttpResponse:
     def do(user: User, dossier: Dossier) -> str:
-        member_ids = list(dossier.team.members.filter(is_active=True).values_list("id", flat=True))
+        member_ids = [m.pk for m in _assignable(dossier)]
         data = _valid(AssignForm(request.POST, member_ids=member_ids))
         assignee = User.objects.get(pk=data["assignee"]) if data["assignee"] else None
         dossier_services.dossier_assign(actor=user, dossier=dossier, assignee=assignee)
@@ -538,6 +558,8 @@ def _frontdesk_context(request: HttpRequest, party: Party | None) -> dict[str, A
 def frontdesk_register(request: HttpRequest) -> HttpResponse:
     """The front desk opens a dossier from a phone call or a counter visit."""
     user = _staff(request)
+    if not permissions.may(user, Action.REGISTER):
+        raise PermissionDenied(permissions.MESSAGES[Action.REGISTER])
     party: Party | None = None
     party_param = request.POST.get("party") or request.GET.get("party")
     if party_param:
@@ -593,4 +615,21 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("web:notifications")
     return render(
         request, "web/notifications.html", {"items": selectors.notification_list(user=user)}
+    )
+
+
+@login_required
+def permissions_table(request: HttpRequest) -> HttpResponse:
+    """The role model as a table: what each role may change (accounts.permissions)."""
+    user = _staff(request)
+    roles = list(Role)
+    return render(
+        request,
+        "web/permissions.html",
+        {
+            "roles": roles,
+            "rows": permissions.table(roles),
+            "signing_officer": user.has_perm(permissions.SIGNING_OFFICER_PERMISSION),
+            "signing_permission": "Kan brieven ondertekenen",
+        },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from midoffice.accounts import permissions
 from midoffice.accounts.models import Team, User
 from midoffice.dossiers.selectors import notification_unread_count
 
@@ -22,3 +23,11 @@ def my_teams(user: User) -> list[Team]:
     if user.sees_all_teams:
         return list(Team.objects.order_by("name"))
     return list(user.teams.order_by("name"))
+
+
+@register.simple_tag
+def may_do(user: User, action: str) -> bool:
+    """May the signed-in user do ``action`` at all (for menu items without a dossier)?"""
+    if not user.is_authenticated:
+        return False
+    return permissions.may(user, permissions.Action(action))
