@@ -1,0 +1,1 @@
+"""The staff workbench pages, one module per concern (see urls.py)."""

@@ -1,0 +1,257 @@
+"""The dossier page and its actions.
+
+Views are thin: they read through the access-checked selectors, write through the
+services, and turn a UserError into the same page with a clear Dutch message (4xx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from midoffice.accounts import permissions
+from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action
+from midoffice.catalog.models import Phase
+from midoffice.core import clock
+from midoffice.core.display import display_text
+from midoffice.core.errors import UserError
+from midoffice.dossiers import selectors, workflow
+from midoffice.dossiers import services as dossier_services
+from midoffice.dossiers.models import Dossier, Interaction
+from midoffice.parties.selectors import party_search
+from midoffice.web.forms import (
+    AssignForm,
+    InteractionForm,
+    LinkForm,
+    NoteForm,
+    ReasonForm,
+    StatusForm,
+)
+from midoffice.web.views.common import dossier_or_404, staff_user, valid_data
+
+
+def _assignable(dossier: Dossier) -> list[User]:
+    """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
+    members = dossier.team.members.filter(is_active=True).order_by("first_name")
+    return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
+
+
+def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
+    from midoffice.intake.selectors import dossier_mail
+
+    today = clock.today()
+    can = {action.value: True for action in permissions.allowed_actions(user, dossier)}
+    allowed = workflow.allowed_phases(dossier.phase)
+    if not can.get(Action.CLOSE):
+        allowed = allowed - {Phase.CLOSED}
+    statuses = [
+        s
+        for s in dossier.dossier_type.status_types.order_by("order")
+        if s.phase in allowed and s.pk != dossier.status_id
+    ]
+    parties = dossier.parties.select_related("party").order_by("role", "id")
+    return {
+        "dossier": dossier,
+        "mark": selectors.deadline_mark(dossier, today=today, calendar=selectors.town_calendar()),
+        "events": selectors.dossier_timeline(dossier=dossier),
+        "parties": parties,
+        "links": dossier.external_links.order_by("id"),
+        "statuses": statuses,
+        "results": dossier.dossier_type.result_types.order_by("name")
+        if can.get(Action.CLOSE)
+        else [],
+        "members": _assignable(dossier),
+        "can": can,
+        "can_extend": can.get(Action.EXTEND, False)
+        and dossier.is_open
+        and dossier.dossier_type.extension_allowed
+        and dossier.dossier_type.extension_days > 0
+        and not dossier.extended,
+        "can_take": can.get(Action.TAKE, False)
+        and dossier.is_open
+        and dossier.assignee_id != user.pk,
+        "channels": [("phone", "Telefoon"), ("counter", "Loket")],
+        "directions": Interaction.Direction.choices,
+        "mails": dossier_mail(dossier_id=dossier.pk),
+        "today": today,
+    }
+
+
+@login_required
+def dossier_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = staff_user(request)
+    dossier = dossier_or_404(user, reference)
+    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    return render(request, "web/dossier.html", _dossier_context(user, dossier))
+
+
+def _action(
+    request: HttpRequest, reference: str, do: Callable[[User, Dossier], str]
+) -> HttpResponse:
+    """Run one dossier action; on bad input show the page again with a clear message."""
+    user = staff_user(request)
+    dossier = dossier_or_404(user, reference)
+    try:
+        done = do(user, dossier)
+    except UserError as exc:
+        dossier = dossier_or_404(user, reference)
+        context = _dossier_context(user, dossier)
+        context["error"] = exc.message
+        return render(request, "web/dossier.html", context, status=exc.status_code)
+    messages.success(request, done)
+    return redirect("web:dossier", reference=reference)
+
+
+@login_required
+@require_POST
+def dossier_take(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        dossier_services.dossier_take(actor=user, dossier=dossier)
+        return "Je behandelt dit dossier nu."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        member_ids = [m.pk for m in _assignable(dossier)]
+        data = valid_data(AssignForm(request.POST, member_ids=member_ids))
+        assignee = User.objects.get(pk=data["assignee"]) if data["assignee"] else None
+        dossier_services.dossier_assign(actor=user, dossier=dossier, assignee=assignee)
+        if assignee is None:
+            return "Het dossier is niet meer toegewezen."
+        return f"Toegewezen aan {assignee.get_full_name() or assignee.username}."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_status(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(StatusForm(request.POST))
+        dossier = dossier_services.dossier_change_status(
+            actor=user,
+            dossier=dossier,
+            status_code=data["status"],
+            reason=data["reason"].strip(),
+            result_code=data["result"] or None,
+        )
+        return f"De status is nu “{dossier.status.name}”."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_extend(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(ReasonForm(request.POST))
+        dossier = dossier_services.dossier_extend(
+            actor=user, dossier=dossier, reason=data["reason"]
+        )
+        return f"De termijn is verlengd tot {dossier.deadline:%d-%m-%Y}."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_note(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(NoteForm(request.POST))
+        dossier_services.dossier_add_note(actor=user, dossier=dossier, text=data["text"])
+        return "De notitie is toegevoegd."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_interaction(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(InteractionForm(request.POST))
+        interaction = dossier_services.interaction_log(
+            actor=user,
+            dossier=dossier,
+            party=dossier.requester,
+            channel=data["channel"],
+            direction=data["direction"],
+            summary=data["summary"],
+        )
+        return f"{interaction.get_channel_display()}contact geregistreerd."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_link(request: HttpRequest, reference: str) -> HttpResponse:
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(LinkForm(request.POST))
+        link = dossier_services.dossier_link_add(
+            actor=user,
+            dossier=dossier,
+            system=data["system"],
+            external_id=data["external_id"],
+            url=data["url"] or "",
+        )
+        return f"Koppeling met {link.system} toegevoegd."
+
+    return _action(request, reference, do)
+
+
+@login_required
+@require_POST
+def dossier_requester(request: HttpRequest, reference: str) -> HttpResponse:
+    """Link the dossier to another (existing) contact, found by an exact identifier."""
+
+    def do(user: User, dossier: Dossier) -> str:
+        query = request.POST.get("contact", "").strip()
+        if not query:
+            raise UserError("Geef het e-mailadres, telefoonnummer of rijksregisternummer op.")
+        matches = list(party_search(query=query, limit=2))
+        if not matches:
+            raise UserError("Geen contact gevonden met dit gegeven.", field="contact")
+        if len(matches) > 1:
+            raise UserError(
+                "Meer dan één contact past; geef een preciezer gegeven op.", field="contact"
+            )
+        dossier_services.dossier_requester_set(actor=user, dossier=dossier, party=matches[0])
+        return f"{matches[0].display_name} is nu de aanvrager."
+
+    return _action(request, reference, do)
+
+
+@login_required
+def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """Download an attachment of a mail on a dossier the user may see (else not found)."""
+    from midoffice.intake.models import Attachment
+    from midoffice.intake.selectors import dossier_attachment as attachment_read
+
+    user = staff_user(request)
+    dossier = dossier_or_404(user, reference)
+    try:
+        filename, content_type, data = attachment_read(
+            dossier_id=dossier.pk, attachment_id=attachment_id
+        )
+    except (Attachment.DoesNotExist, OSError):
+        raise Http404("Bijlage niet gevonden.") from None
+    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    # Always a download, never rendered in our origin: mail attachments are untrusted.
+    response = HttpResponse(data, content_type="application/octet-stream")
+    # The browser shows this name in its download bar: no bidi override (core.display).
+    shown = display_text(filename, "bijlage")
+    response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
+    response["X-Original-Content-Type"] = content_type[:100]
+    return response
