@@ -44,6 +44,54 @@ def test_compose_renders_the_template_with_the_dossier(dossier, handler, letter_
     assert _letter_events(dossier) == [f"Brief opgesteld: {letter.subject}"]
 
 
+def _text(pdf: bytes, folder) -> str:
+    path = folder / f"{hashlib.sha256(pdf).hexdigest()}.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _body(pdf: bytes, folder) -> str:
+    """The letter between its heading table and its signature block."""
+    text = _text(pdf, folder)
+    return text[text.index("Behandeld door") : text.index("Met vriendelijke groeten")]
+
+
+def _signature_block(pdf: bytes, folder) -> str:
+    text = _text(pdf, folder)
+    return " ".join(text[text.index("Met vriendelijke groeten") :].split())
+
+
+def test_the_signature_block_names_who_signed(
+    dossier, handler, letter_template, signer, demo_p12, tmp_path
+):
+    """Issue 20 #8: the letter said "Sofie Peeters namens het college" while Lotte signed."""
+    letter = services.letter_compose(actor=handler, dossier=dossier, template=letter_template)
+    letter = services.letter_submit(actor=handler, letter=letter)
+    waiting = _signature_block(_stored(letter.pdf_name), tmp_path)
+    assert "(handtekening volgt)" in waiting
+    assert handler.get_full_name() not in waiting
+    letter = services.letter_sign(actor=signer, letter=letter)
+    signed = file_read(name=letter.signed_pdf_name, sha256=letter.signed_sha256)
+    block = _signature_block(signed, tmp_path)
+    assert signer.get_full_name() in block
+    assert "Teamverantwoordelijke Omgeving" in block
+    assert handler.get_full_name() not in block
+    assert "namens het college van burgemeester en schepenen" in block
+    assert "Behandeld door" in _text(signed, tmp_path)  # the handler stays the contact
+
+
+def test_a_letter_without_signature_names_its_handler(dossier, handler, letter_template, tmp_path):
+    letter_template.requires_signature = False
+    letter_template.save()
+    letter = services.letter_compose(actor=handler, dossier=dossier, template=letter_template)
+    letter = services.letter_submit(actor=handler, letter=letter)
+    block = _signature_block(_stored(letter.pdf_name), tmp_path)
+    assert handler.get_full_name() in block
+    assert "handtekening volgt" not in block
+
+
 def test_the_pdf_has_the_text_with_accents_and_embedded_fonts(
     dossier, handler, letter_template, tmp_path
 ):
@@ -111,7 +159,7 @@ def test_a_letter_without_usable_address_is_stopped_before_signing(
 
 
 def test_signing_applies_a_pades_signature_that_verifies(
-    dossier, handler, letter_template, signer, demo_p12
+    dossier, handler, letter_template, signer, demo_p12, tmp_path
 ):
     letter = services.letter_compose(actor=handler, dossier=dossier, template=letter_template)
     letter = services.letter_submit(actor=handler, letter=letter)
@@ -125,7 +173,9 @@ def test_signing_applies_a_pades_signature_that_verifies(
     assert letter.state == LetterState.QUEUED
     signed = file_read(name=letter.signed_pdf_name, sha256=letter.signed_sha256)
     assert hashlib.sha256(signed).hexdigest() == letter.signed_sha256
-    assert signed.startswith(unsigned)  # an incremental update: the letter itself is unchanged
+    # The signer signs the submitted text, laid out with their name in the signature block.
+    assert _text(signed, tmp_path).replace("Lotte", "") != _text(unsigned, tmp_path)
+    assert _body(signed, tmp_path) == _body(unsigned, tmp_path)
     check = signature_check(pdf=signed, trust_root_pem=root_path_for(demo_p12).read_bytes())
     assert check.intact
     assert check.valid

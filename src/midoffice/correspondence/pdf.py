@@ -27,6 +27,11 @@ class LetterLayout:
     handler_team: str
     attachments: list[str]
     draft: bool = False
+    # Who signs: the signer once signed; empty while the letter waits for a signature
+    # (the block then says a signature follows); the handler when none is needed.
+    signer_name: str = ""
+    signer_function: str = ""
+    awaiting_signature: bool = False
 
 
 def paragraphs(text: str) -> list[list[str]]:

@@ -185,9 +185,25 @@ def letter_choose_channel(*, letter: Letter) -> ChannelChoice:
     )
 
 
-def _layout(letter: Letter, *, draft: bool) -> LetterLayout:
+def _person(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def signer_function(user: User, dossier: Dossier) -> str:
+    """What the signature block says the signer is, e.g. "Teamverantwoordelijke Omgeving"."""
+    role = user.get_role_display()
+    return f"{role} {dossier.team.name}" if user.role == "team_lead" else role
+
+
+def _layout(letter: Letter, *, draft: bool, signer: User | None = None) -> LetterLayout:
+    """The letter as laid out. The signature block names who signs: ``signer`` when
+    signing, nobody yet while it waits for a signature, the handler when none is needed."""
     reach = party_reach(party=letter.recipient) if letter.recipient else None
     handler = letter.created_by
+    if signer is None and letter.signed_by_id:
+        signer = letter.signed_by
+    if signer is None and not letter.requires_signature:
+        signer = handler
     return LetterLayout(
         town_name=settings.TOWN_NAME,
         town_address=settings.TOWN_ADDRESS,
@@ -197,10 +213,13 @@ def _layout(letter: Letter, *, draft: bool) -> LetterLayout:
         recipient_name=reach.name if reach else "",
         recipient_lines=reach.address.lines() if reach and reach.address else [],
         date=clock.localdate(clock.now()),
-        handler_name=(handler.get_full_name() or handler.username) if handler else "",
+        handler_name=_person(handler),
         handler_team=letter.dossier.team.name,
         attachments=[a["filename"] for a in letter.attachments],
         draft=draft,
+        signer_name=_person(signer),
+        signer_function=signer_function(signer, letter.dossier) if signer else "",
+        awaiting_signature=signer is None,
     )
 
 
@@ -250,7 +269,9 @@ def letter_sign(*, actor: User, letter: Letter) -> Letter:
     choice = letter_choose_channel(letter=letter)
     if choice.channel is None:
         raise UserError(choice.reason, code="no_usable_address")
-    pdf = file_read(name=letter.pdf_name, sha256=letter.pdf_sha256)
+    # Laid out again with the signer in the signature block: the letter must say who
+    # signed it (the text is the one submitted; the Conflict check below guards that).
+    pdf = letter_pdf(_layout(letter, draft=False, signer=actor))
     try:
         signed = plugins.signer().sign(
             SignRequest(
