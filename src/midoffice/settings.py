@@ -381,6 +381,28 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail-out")
 
+API_RATE_USER = env(
+    "MIDOFFICE_API_RATE_USER",
+    "6000/min",
+    "API requests one user (one API token) may make per period: a number, a slash and "
+    "sec, min, hour or day. Past it the API answers 429 with Retry-After. Counted in the "
+    "database, so the limit holds for all workers and hosts together. Empty: no limit.",
+    group="API",
+)
+API_RATE_ANON = env(
+    "MIDOFFICE_API_RATE_ANON",
+    "60/min",
+    "API requests without a valid token one client address may make per period (all are "
+    "refused; the limit slows down guessing). Same form as MIDOFFICE_API_RATE_USER.",
+    group="API",
+)
+for _name, _rate in (
+    ("MIDOFFICE_API_RATE_USER", API_RATE_USER),
+    ("MIDOFFICE_API_RATE_ANON", API_RATE_ANON),
+):
+    _count, _, _period = _rate.partition("/")
+    if _rate and not (_count.isdigit() and _period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{_name} must look like 60/min (or be empty), not {_rate!r}")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -393,11 +415,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "midoffice.core.api.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "midoffice.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
+    # Counted in the database (core.throttling, ADR 11); requests refused for want of a
+    # valid token are counted per address by the exception handler (core.api).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "midoffice.core.throttling.TokenThrottle",
+        "midoffice.core.throttling.AddressThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE_ANON or None, "user": API_RATE_USER or None},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Midoffice API",
-    "DESCRIPTION": "Dossiers, catalog and parties of the Midoffice mid-office.",
+    "DESCRIPTION": (
+        "Dossiers, catalog and parties of the Midoffice mid-office.\n\n"
+        "Every operation needs an API token (`Authorization: Token <key>`). Requests are "
+        f"limited to {API_RATE_USER or 'no limit'} per token, and requests without a valid "
+        f"token to {API_RATE_ANON or 'no limit'} per client address; past a limit the answer "
+        "is 429 with `Retry-After` (seconds). Errors are JSON in Dutch: `detail` for the "
+        "request as a whole, or a list of messages per field."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs page are for staff, like the API (README, issue 19).
@@ -416,7 +451,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        # Documents the 400/401/403/404/415 answers of every operation in one shape.
+        # Documents the 400/401/403/404/415/429 answers of every operation in one shape.
         "midoffice.core.api.error_responses",
     ],
 }

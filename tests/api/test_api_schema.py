@@ -89,10 +89,13 @@ def test_errors_are_documented_for_every_operation(document):
     detail = responses(document, "/api/v1/dossiers/{reference}/", "get")
 
     assert set(schema["properties"]) >= {"detail", "code"}
-    assert {"201", "400", "401", "403", "415"} <= set(create)
-    assert {"200", "401", "403", "404", "409"} <= set(take)
-    assert {"200", "401", "403", "404"} <= set(detail)
+    assert {"201", "400", "401", "403", "415", "429"} <= set(create)
+    assert {"200", "401", "403", "404", "409", "429"} <= set(take)
+    assert {"200", "401", "403", "404", "429"} <= set(detail)
     assert "400" not in detail  # no input, no 400
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert operation["responses"]["429"]["headers"]["Retry-After"]["required"] is True
 
 
 def test_the_api_takes_json_only_as_documented(api, dossier_type, document):

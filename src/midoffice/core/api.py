@@ -270,8 +270,19 @@ class DefaultCursorPagination(CursorPagination):
 # --- Errors ----------------------------------------------------------------------------------
 
 
+class TooManyRequests(exceptions.Throttled):
+    default_detail = "Te veel verzoeken."
+    extra_detail_singular = "Probeer het over {wait} seconde opnieuw."
+    extra_detail_plural = "Probeer het over {wait} seconden opnieuw."
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Turn domain errors into 4xx JSON; let DRF handle its own; leave the rest as 500."""
+    """Turn domain errors into 4xx JSON; let DRF handle its own; leave the rest as 500.
+
+    A request refused for want of valid credentials counts against its client address
+    (core.throttling): past the limit the answer is 429, so tokens cannot be guessed at
+    full speed.
+    """
     if isinstance(exc, UserError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.field:
@@ -282,6 +293,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Niet gevonden.")
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        from midoffice.core.throttling import refused_request_throttle
+
+        wait = refused_request_throttle(context["request"], context["view"])
+        if wait is not None:
+            exc = TooManyRequests(wait=wait)
+    if isinstance(exc, exceptions.Throttled) and not isinstance(exc, TooManyRequests):
+        exc = TooManyRequests(wait=getattr(exc, "wait", None))
     return drf_exception_handler(exc, context)
 
 
@@ -318,14 +337,18 @@ _ERRORS: Mapping[str, str] = {
         "of een `cursor` die geen pagina (meer) aanwijst."
     ),
     "415": "De vraag is geen JSON (`Content-Type: application/json`).",
+    "429": (
+        "Te veel verzoeken: per token, en zonder geldig token per clientadres. "
+        "`Retry-After` zegt na hoeveel seconden het weer kan."
+    ),
 }
 
 
 def error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular post-processing hook: every operation documents the errors it can give.
 
-    401 and 403 everywhere (the API needs a token, and roles can refuse); 400 where there
-    is input (a body or query parameters); 415 where there
+    401, 403 and 429 everywhere (the API needs a token, roles can refuse, and throttling
+    applies to all); 400 where there is input (a body or query parameters); 415 where there
     is a body; 404 where the path names an object or a cursor names a page. A view adds
     409 itself (``CONFLICT_RESPONSE``) where it applies.
     """
@@ -333,7 +356,7 @@ def error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             parameters = operation.get("parameters", [])
-            codes = ["401", "403"]
+            codes = ["401", "403", "429"]
             if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
                 codes.append("400")
             if "requestBody" in operation:
@@ -342,10 +365,18 @@ def error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
                 codes.append("404")
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
-                response = {
+                response: dict[str, Any] = {
                     "description": _ERRORS[code],
                     "content": {"application/json": {"schema": _ERROR_REF}},
                 }
+                if code == "429":
+                    response["headers"] = {
+                        "Retry-After": {
+                            "description": "Seconden tot een nieuw verzoek kan.",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    }
                 responses.setdefault(code, response)
             operation["responses"] = dict(sorted(responses.items()))
     return result

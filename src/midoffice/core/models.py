@@ -43,3 +43,24 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk} ({self.state})"
+
+
+class ApiRateWindow(models.Model):
+    """How many API requests one client made in its current rate-limit window.
+
+    One row per limit and client (``bucket``: ``user:42``, ``anon:192.0.2.7``), counted
+    with one atomic upsert per request (core.throttling), so the limit holds across
+    gunicorn workers and hosts that share the database (ADR 11).
+    """
+
+    bucket = models.CharField(max_length=200, primary_key=True)
+    started = models.BigIntegerField(help_text="Start of the window, in Unix seconds.")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "API-teller"
+        verbose_name_plural = "API-tellers"
+        indexes = [models.Index(fields=["started"], name="api_rate_window_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.hits}"

@@ -32,6 +32,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Delete finished background task results older than "
         "MIDOFFICE_TASK_RESULTS_KEEP_DAYS days (the task table stays small).",
     ),
+    PeriodicJob(
+        name="api-rate-windows-prune",
+        task="midoffice.core.tasks.api_rate_windows_prune_task",
+        cron="41 * * * *",
+        description="Delete API rate-limit counters older than a day (one row per client).",
+    ),
 ]
 
 

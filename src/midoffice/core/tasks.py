@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django_tasks import task
 
-from midoffice.core import outbox
+from midoffice.core import outbox, throttling
 
 # Deliveries go before new work: a worker that has a backlog of mails to process sends
 # the acknowledgement of the mail it just finished first, instead of queueing it behind
@@ -34,3 +34,9 @@ def task_results_prune_task() -> None:
         min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
         verbosity=0,
     )
+
+
+@task(queue_name="outbox")
+def api_rate_windows_prune_task() -> int:
+    """Delete API rate-limit windows no limit looks at any more (core.throttling)."""
+    return throttling.rate_windows_prune()
