@@ -171,3 +171,23 @@ def test_a_status_with_its_own_term_gets_a_status_deadline(dossier_type, handler
         actor=handler, dossier=dossier, status_code="in-behandeling"
     )
     assert dossier.status_deadline is None
+
+
+def test_staff_read_the_status_name_the_citizen_reads_her_wording(db):
+    """Issue 20 #10: staff timeline lines used the citizen's wording ("Je vraag is in
+    behandeling"); staff now read the status's name, the portal keeps the citizen text."""
+    from midoffice.catalog.models import Phase, StatusType
+    from midoffice.dossiers import services as dossier_services
+    from tests.factories import open_dossier
+
+    dossier = open_dossier()
+    StatusType.objects.filter(dossier_type=dossier.dossier_type, code="in-behandeling").update(
+        citizen_text="Je vraag is in behandeling.", notify_citizen=True
+    )
+    dossier_services.dossier_change_status(
+        actor=None, dossier=dossier, status_code="in-behandeling"
+    )
+    event = dossier.events.order_by("-id").first()
+    assert event.summary == "Status: In behandeling"
+    assert event.data["citizen_text"] == "Je vraag is in behandeling."
+    assert Phase.NEW.label == "Ontvangen"  # one name per status: the phase says it too

@@ -19,11 +19,14 @@ class DayUnit(models.TextChoices):
 
 
 class Phase(models.TextChoices):
-    """What a status means to the workflow; the allowed moves are in dossiers/workflow.py."""
+    """What a status means to the workflow; the allowed moves are in dossiers/workflow.py.
 
-    NEW = "new", "Nieuw"
+    The labels are the names of the standard statuses (catalog.defaults): one name per
+    status everywhere staff see it."""
+
+    NEW = "new", "Ontvangen"
     IN_PROGRESS = "in_progress", "In behandeling"
-    WAITING = "waiting", "Wacht op burger (termijn opgeschort)"
+    WAITING = "waiting", "Wacht op aanvullende informatie"
     ANSWERED = "answered", "Beantwoord"
     CLOSED = "closed", "Afgesloten"
 

@@ -291,8 +291,16 @@ def dossier_change_status(
         kind=EventKind.CLOSED if new.phase == Phase.CLOSED else EventKind.STATUS_CHANGED,
         actor=actor,
         public=new.notify_citizen,
-        summary=new.citizen_text or new.name,
-        data={"from": old.code, "to": new.code, "reason": reason, "result": result_code or ""},
+        # Staff read the status's name; the portal shows the citizen's wording.
+        summary=f"Status: {new.name}"
+        + (f" ({dossier.result.name})" if new.phase == Phase.CLOSED and dossier.result else ""),
+        data={
+            "from": old.code,
+            "to": new.code,
+            "reason": reason,
+            "result": result_code or "",
+            "citizen_text": new.citizen_text or new.name,
+        },
     )
     hooks.run_status_changed(dossier, change)
     return dossier
