@@ -29,6 +29,33 @@ def _outbox(letter) -> OutboxMessage:
     return OutboxMessage.objects.get(idempotency_key=letter.outbox_key)
 
 
+def test_the_answer_is_threaded_to_the_mail_as_the_intake_recorded_it(
+    dossier, handler, letter_template, signer
+):
+    """Issue 20 #10: the intake and the acknowledgement keep Message-IDs without angle
+    brackets; the answer skipped them all and started a new thread."""
+    for at, ref in ((1, "vraag-9@voorbeeld.example"), (2, "midoffice.abc123@leemdonk.example")):
+        Interaction.objects.create(
+            dossier=dossier,
+            party=dossier.requester,
+            channel="email",
+            direction="in" if at == 1 else "out",
+            at=timezone.now() - timezone.timedelta(minutes=10 - at),
+            summary="mail",
+            message_ref=ref,
+        )
+    letter_template.subject = "Antwoord op je vraag"
+    letter_template.save()
+    letter = _queued_letter(dossier, handler, letter_template, signer)
+    assert outbox_deliver(message_id=_outbox(letter).pk) == "sent"
+    message = mail.outbox[0].message()
+    assert message["References"] == (
+        "<vraag-9@voorbeeld.example> <midoffice.abc123@leemdonk.example>"
+    )
+    assert message["In-Reply-To"] == "<midoffice.abc123@leemdonk.example>"
+    assert mail.outbox[0].subject == f"[{dossier.reference}] Antwoord op je vraag"
+
+
 def test_email_goes_out_threaded_with_the_signed_pdf(dossier, handler, letter_template, signer):
     Interaction.objects.create(
         dossier=dossier,
@@ -43,7 +70,7 @@ def test_email_goes_out_threaded_with_the_signed_pdf(dossier, handler, letter_te
     assert outbox_deliver(message_id=_outbox(letter).pk) == "sent"
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
-    assert sent.subject == f"[{dossier.reference}] {letter.subject}"
+    assert sent.subject == letter.subject == f"Uw vraag – dossier {dossier.reference}"
     assert sent.to == ["emma.desmet@voorbeeld.example"]
     message = sent.message()
     assert message["Message-ID"] == delivery.email_message_id(letter)

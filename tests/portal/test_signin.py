@@ -134,3 +134,44 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, emma_dossier):
     answer = client.get(f"/mijn/dossiers/{emma_dossier.reference}")
     assert answer.status_code == 302
     assert answer["Location"].startswith("/mijn/aanmelden/?next=")
+
+
+def test_the_mailed_link_brings_the_citizen_where_she_wanted_to_go(
+    client, emma_dossier, django_capture_on_commit_callbacks
+):
+    """Issue 20 #10: the government login kept the page; the mailed link dropped it."""
+    wanted = f"/mijn/dossiers/{emma_dossier.reference}"
+    answer = client.get(wanted)
+    assert answer.status_code == 302
+    signin_page = answer["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(signin_page, {"email": "emma.desmet@voorbeeld.example", "next": wanted})
+    body = mail.outbox[-1].body
+    match = re.search(r"http://\S+(/mijn/aanmelden/link/\S+)", body)
+    assert match and "next=" in match.group(1)
+    link = match.group(1)
+    assert f'value="{wanted}"' in client.get(link).content.decode()
+    answer = client.post(link, {"next": wanted})
+    assert answer.status_code == 302
+    assert answer["Location"] == wanted
+
+
+def test_a_foreign_next_in_the_link_is_ignored(
+    client, emma_dossier, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/mijn/aanmelden/", {"email": "emma.desmet@voorbeeld.example"})
+    link = _link_from_mail()
+    answer = client.post(link + "?next=https://evil.example/mijn/", {"next": "//evil.example"})
+    assert answer["Location"] == "/mijn/"
+
+
+def test_portal_mail_carries_a_message_id_of_the_town(
+    client, emma_dossier, django_capture_on_commit_callbacks, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Gemeente Leemdonk <noreply@leemdonk.example>"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/mijn/aanmelden/", {"email": "emma.desmet@voorbeeld.example"})
+    message_id = mail.outbox[-1].message()["Message-ID"]
+    assert message_id.endswith("@leemdonk.example>")
+    assert "localhost" not in message_id

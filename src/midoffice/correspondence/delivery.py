@@ -9,13 +9,13 @@ retry after a crash or a timeout never delivers twice.
 from __future__ import annotations
 
 import logging
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
 from midoffice.core.display import display_text
+from midoffice.core.mail import mail_domain
 from midoffice.core.models import OutboxMessage
 from midoffice.core.outbox import Delivery, PermanentFailure, outbox_handler
 from midoffice.correspondence import plugins, services
@@ -89,26 +89,41 @@ def _email_body(letter: Letter) -> str:
 
 def email_message_id(letter: Letter) -> str:
     """The same Message-ID on every attempt, so a repeat is recognisable as one message."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "midoffice.invalid"
-    return f"<letter-{letter.pk}.{letter.correlation_id.hex[:16]}@{domain}>"
+    return f"<letter-{letter.pk}.{letter.correlation_id.hex[:16]}@{mail_domain()}>"
+
+
+def _msg_id(ref: str) -> str | None:
+    """``ref`` as a Message-ID header value (``<id@domain>``), or None when it is not one.
+
+    The intake and the acknowledgement keep ids without the angle brackets."""
+    bare = ref.strip().removeprefix("<").removesuffix(">").strip()
+    if "@" not in bare or any(c in bare for c in "<> \t\r\n"):
+        return None
+    return f"<{bare}>"
 
 
 def thread_references(letter: Letter) -> list[str]:
     """Message-IDs earlier in the dossier's conversation (inbound mails, earlier answers)."""
-    refs = [
-        ref
-        for ref in letter.dossier.interactions.exclude(message_ref="")
+    found = list(
+        letter.dossier.interactions.exclude(message_ref="")
         .order_by("at", "id")
         .values_list("message_ref", flat=True)
-        if ref.startswith("<") and ref.endswith(">")
-    ]
-    refs += list(
+    )
+    found += list(
         Letter.objects.filter(dossier=letter.dossier, id__lt=letter.pk)
         .exclude(email_message_id="")
         .order_by("id")
         .values_list("email_message_id", flat=True)
     )
+    refs = [ref for ref in map(_msg_id, found) if ref]
     return list(dict.fromkeys(refs))[-20:]
+
+
+def email_subject(letter: Letter) -> str:
+    """The letter's subject, with the dossier reference in front unless it names it already."""
+    subject = display_text(letter.subject)
+    reference = letter.dossier.reference
+    return subject if reference in subject else f"[{reference}] {subject}"
 
 
 def email_build(letter: Letter) -> EmailMessage:
@@ -122,7 +137,7 @@ def email_build(letter: Letter) -> EmailMessage:
         headers["References"] = " ".join(refs)
         headers["In-Reply-To"] = refs[-1]
     message = EmailMessage(
-        subject=f"[{letter.dossier.reference}] {display_text(letter.subject)}",
+        subject=email_subject(letter),
         body=_email_body(letter),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[reach.email],
@@ -168,7 +183,7 @@ def magda_build(letter: Letter) -> OutgoingDocumentMessage:
             municipality=address.municipality if address else "",
             country=address.country if address else "BE",
         ),
-        subject=f"[{letter.dossier.reference}] {display_text(letter.subject)}",
+        subject=email_subject(letter),
         body=_email_body(letter),
         documents=tuple(_documents(letter)),
         sender_reference=letter.dossier.reference,

@@ -6,11 +6,11 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django_tasks import task
 
 from midoffice.core.display import display_text
+from midoffice.core.mail import send_plain
 from midoffice.core.schedule import PeriodicJob, register
 from midoffice.dossiers.deadline_scan import deadline_scan
 from midoffice.dossiers.models import Notification
@@ -66,11 +66,10 @@ def deadline_digest_send() -> int:
                     + "\n".join(lines)
                     + f"\n\nBekijk ze in Midoffice: {settings.PUBLIC_URL}/meldingen/\n"
                 )
-                send_mail(
+                send_plain(
                     subject=f"Midoffice: {len(notices)} dossier(s) met een termijnwaarschuwing",
-                    message=body,
-                    from_email=None,
-                    recipient_list=[user.email],
+                    body=body,
+                    to=[user.email],
                 )
                 sent += 1
             Notification.objects.filter(pk__in=ids).update(mailed=True)

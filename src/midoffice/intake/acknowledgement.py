@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from midoffice.core import clock
 from midoffice.core.display import display_text
+from midoffice.core.mail import mail_domain
 from midoffice.core.outbox import Delivery, outbox_enqueue, outbox_handler, outbox_mark_sent
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.services import interaction_log
@@ -58,9 +59,8 @@ def _public(path: str) -> str:
 def _message_id(seed: str) -> str:
     """A Message-ID derived from the outbox idempotency key: a repeated send after a
     crash carries the same Message-ID, so receivers see one message."""
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "midoffice.local"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:24]
-    return f"midoffice.{digest}@{domain}"
+    return f"midoffice.{digest}@{mail_domain()}"
 
 
 _SLOT = "0"

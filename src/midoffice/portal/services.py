@@ -11,17 +11,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
 from midoffice.core import clock
 from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
+from midoffice.core.mail import send_plain
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
 from midoffice.dossiers.services import Location, dossier_open, interaction_log
@@ -59,12 +60,14 @@ def _public(path: str) -> str:
 # --- sign-in ---------------------------------------------------------------------------
 
 
-def signin_link_request(*, email: str, client_address: str) -> bool:
+def signin_link_request(*, email: str, client_address: str, next_path: str = "") -> bool:
     """Mail a single-use sign-in link if ``email`` belongs to a citizen with a dossier.
 
     The answer to the caller is the same whether the address is known or not (no
     enumeration); only the rate limit is visible: PORTAL_LINKS_PER_HOUR per address and
     ten times that per client address. Returns whether a mail was sent (for tests).
+    ``next_path`` (a portal page, checked by the view) rides along in the link, so the
+    citizen lands where they wanted to go, as with the government login.
     """
     address = email.strip()
     if "@" not in address or len(address) > 320:
@@ -96,19 +99,20 @@ def signin_link_request(*, email: str, client_address: str) -> bool:
             expires_at=now + dt.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
         )
         link = _public(reverse("portal:link", args=[token]))
+        if next_path.startswith("/mijn/") and next_path != reverse("portal:home"):
+            link += "?" + urlencode({"next": next_path})
         minutes = settings.PORTAL_LINK_MINUTES
         transaction.on_commit(
-            lambda: send_mail(
+            lambda: send_plain(
                 subject="Je aanmeldlink voor Mijn dossiers",
-                message=(
+                body=(
                     f"Beste {party.display_name},\n\n"
                     f"Met deze link meld je je aan om je dossiers te volgen:\n{link}\n\n"
                     f"De link werkt één keer en blijft {minutes} minuten geldig. "
                     "Vroeg je hem niet aan? Dan mag je deze e-mail negeren.\n\n"
                     f"{settings.TOWN_NAME}\n"
                 ),
-                from_email=None,
-                recipient_list=[address],
+                to=[address],
             )
         )
     logger.info("portal sign-in link sent", extra={"party": party.pk})
@@ -324,14 +328,13 @@ def _notify_handler(*, dossier_id: int) -> None:
     if not recipient:
         return
     link = _public(reverse("web:dossier", args=[dossier.reference]))
-    send_mail(
+    send_plain(
         subject=f"[{dossier.reference}] Nieuwe vraag via het portaal",
-        message=(
+        body=(
             f"Er kwam een nieuwe vraag binnen via het portaal bij dossier {dossier.reference} "
             f"({display_text(dossier.subject)}).\n\nBekijk het dossier: {link}\n"
         ),
-        from_email=None,
-        recipient_list=[recipient],
+        to=[recipient],
         fail_silently=True,
     )
 

@@ -95,7 +95,9 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.signin_link_request(
-                email=form.cleaned_data["email"], client_address=_client_address(request)
+                email=form.cleaned_data["email"],
+                client_address=_client_address(request),
+                next_path=next_url,
             )
         except UserError as exc:
             form.add_error("email", exc.message)
@@ -180,14 +182,16 @@ def link_signin(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button, POST uses the link: mail scanners that follow links (GET)
     must not use up the single-use link."""
     try:
+        # The page the citizen wanted when asking for the link travels in the link.
+        next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
         if request.method == "POST":
             party = services.signin_link_consume(token=token)
             _sign_in(request, party, "link")
-            return redirect("portal:home")
+            return redirect(next_url)
         services.signin_link_check(token=token)
     except UserError as exc:
         return render(request, "portal/link_invalid.html", {"error": exc.message}, status=410)
-    return render(request, "portal/link_confirm.html", {})
+    return render(request, "portal/link_confirm.html", {"next": next_url})
 
 
 @require_POST
