@@ -92,7 +92,9 @@ def test_take_a_dossier_change_its_status_and_register_a_call(tab, live_server, 
     tab.get_by_label("Reden").first.fill("Plannen worden bekeken")
     tab.get_by_role("button", name="Status wijzigen").click()
     tab.get_by_text("De status is nu “In behandeling”.").wait_for()
-    # Register a phone call, by keyboard only.
+    # Register a phone call, by keyboard only: the rarer actions sit under "Meer acties".
+    tab.get_by_text("Meer acties").focus()
+    tab.keyboard.press("Enter")
     tab.get_by_label("Samenvatting").focus()
     tab.keyboard.type(
         "Burger gebeld: niet alles op het perceel staat op de plannen; afspraak aangeraden."

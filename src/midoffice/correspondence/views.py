@@ -12,7 +12,7 @@ from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action, may
 from midoffice.core.errors import NotFound, UserError
 from midoffice.correspondence import selectors, services
-from midoffice.correspondence.models import Letter, LetterState, TemplateKind
+from midoffice.correspondence.models import DeliveryChannel, Letter, LetterState, TemplateKind
 from midoffice.correspondence.storage import file_read
 from midoffice.dossiers.selectors import dossier_get_for_user
 
@@ -107,6 +107,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
         {
             "letter": letter,
             "choice": choice,
+            "choice_label": DeliveryChannel(choice.channel).label if choice.channel else "",
             "events": events,
             "can_sign": selectors.user_can_sign(user=user, letter=letter),
             "can_write": may(user, Action.WRITE_LETTER, letter.dossier),
