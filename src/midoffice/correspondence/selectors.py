@@ -8,11 +8,12 @@ from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action, Scope, may, scope_for, user_team_ids
 from midoffice.catalog.models import DossierType
 from midoffice.core.errors import NotFound
-from midoffice.correspondence.channels import PostalLines, Reach
+from midoffice.correspondence.channels import EmailPoint, PostalLines, Reach, email_pick
 from midoffice.correspondence.models import Letter, LetterState, LetterTemplate, TemplateKind
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.selectors import dossier_visible_q
 from midoffice.parties.models import ContactPoint, Party
+from midoffice.parties.selectors import consent_current
 
 
 def letter_get_for_user(*, user: User, letter_id: int) -> Letter:
@@ -68,9 +69,20 @@ def email_template_for(*, dossier_type: DossierType) -> LetterTemplate | None:
 
 
 def party_reach(*, party: Party) -> Reach:
-    """What we know to reach ``party``: preference, consents, e-mail and postal address."""
+    """What we know to reach ``party``: preference, consents and refusals, the e-mail
+    address an answer goes to (and whether the citizen wrote from it), the postal address."""
     points = list(party.contact_points.order_by("-is_primary", "id"))
-    email = next((p.value for p in points if p.kind == ContactPoint.Kind.EMAIL), "")
+    refused = frozenset(
+        channel for channel, c in consent_current(party=party).items() if not c.granted
+    )
+    email, written_from = email_pick(
+        [
+            EmailPoint(address=p.value, primary=p.is_primary, last_inbound_at=p.last_inbound_at)
+            for p in points
+            if p.kind == ContactPoint.Kind.EMAIL
+        ],
+        agreed=party.email_consent or party.preferred_channel == "email",
+    )
     address_point = next((p for p in points if p.kind == ContactPoint.Kind.ADDRESS), None)
     address = (
         PostalLines(
@@ -93,4 +105,6 @@ def party_reach(*, party: Party) -> Reach:
         kbo=party.kbo or "",
         email=email,
         address=address,
+        email_written_from=written_from,
+        refused=refused,
     )

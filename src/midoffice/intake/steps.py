@@ -7,6 +7,7 @@ attachments, acknowledgement). A step that refuses the message raises
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import asdict
@@ -28,7 +29,7 @@ from midoffice.intake.recognition import Recognition, recognise
 from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.parties.selectors import party_find_by_email, party_oldest_by_email
-from midoffice.parties.services import party_create
+from midoffice.parties.services import party_create, party_note_inbound
 from midoffice.routing.sender_lookup import SenderLookup
 
 NO_SENDER_REASON = (
@@ -194,8 +195,16 @@ def _reply_party(parsed: ParsedMessage, dossier: Dossier) -> Party | None:
     return on_dossier or party_find_by_email(email=parsed.reply_address)
 
 
+def _note_written_from(party: Party | None, parsed: ParsedMessage, at: dt.datetime) -> None:
+    """The citizen wrote from this address (their From, or Reply-To): an answer may go back
+    there by e-mail without a separate consent (correspondence.channels)."""
+    if party is not None and parsed.reply_address and parsed.reply_source in ("from", "reply-to"):
+        party_note_inbound(party=party, email=parsed.reply_address, at=at)
+
+
 def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> None:
     party = _reply_party(parsed, dossier)
+    _note_written_from(party, parsed, message.created_at or clock.now())
     interaction_log(
         actor=None,
         dossier=dossier,
@@ -303,6 +312,7 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
         )
     party = _sender_party(parsed, lookup)
     received = message.created_at or clock.now()
+    _note_written_from(party, parsed, received)
     dossier = dossier_open(
         actor=None,
         actor_label="E-mail",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 
 
@@ -31,6 +34,8 @@ class Party(models.Model):
     preferred_channel = models.CharField(
         "voorkeurskanaal", max_length=10, choices=Channel.choices, blank=True, default=""
     )
+    # What the newest consent record (``Consent``) says, kept here for reading; only the
+    # contact services write them, together with that record.
     email_consent = models.BooleanField("akkoord met e-mail", default=False)
     ebox_consent = models.BooleanField("akkoord met eBox", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -76,6 +81,9 @@ class ContactPoint(models.Model):
     municipality = models.CharField("gemeente", max_length=120, blank=True, default="")
     country = models.CharField("land", max_length=2, default="BE")
     is_primary = models.BooleanField("voorkeur", default=False)
+    # Set by the intake when the citizen writes to us from this (e-mail) address: an
+    # answer may go back the same way without a separate consent (correspondence.channels).
+    last_inbound_at = models.DateTimeField("laatst van dit adres geschreven", null=True, blank=True)
 
     class Meta:
         verbose_name = "contactgegeven"
@@ -84,3 +92,85 @@ class ContactPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class ConsentChannel(models.TextChoices):
+    """The channels that need the citizen's consent."""
+
+    EMAIL = "email", "e-mail"
+    EBOX = "ebox", "eBox"
+
+
+class Consent(models.Model):
+    """One consent or refusal of a citizen for a channel (OSLO *Toestemming*).
+
+    Append-only: a new statement is a new row. The newest statement per channel (by the
+    date the citizen gave it, then by entry) holds, and is copied to ``Party.email_consent``
+    / ``ebox_consent`` by the service that records it.
+    """
+
+    class Source(models.TextChoices):
+        COUNTER = "counter", "mondeling aan het loket"
+        PHONE = "phone", "telefonisch"
+        EMAIL = "email", "per e-mail"
+        LETTER = "letter", "per brief"
+        FORM = "form", "op een ondertekend formulier"
+        PORTAL = "portal", "in het portaal"
+        LINK = "link", "via de link in de ontvangstbevestiging"
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField("kanaal", max_length=10, choices=ConsentChannel.choices)
+    granted = models.BooleanField("akkoord", help_text="Nee: de burger weigert dit kanaal.")
+    given_on = models.DateField("datum")
+    source = models.CharField("bron", max_length=10, choices=Source.choices)
+    note = models.CharField("toelichting", max_length=300, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField("geregistreerd", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "toestemming"
+        verbose_name_plural = "toestemmingen"
+        indexes = [models.Index(fields=["party", "channel", "given_on"], name="consent_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {'ja' if self.granted else 'nee'} {self.given_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Consent rows cannot be changed")  # history: append only
+        super().save(*args, **kwargs)
+
+
+class PartyChange(models.Model):
+    """Audit: who changed what of a contact, and when (append-only).
+
+    ``data`` holds what changed, per field ``{"before": …, "after": …}`` or the contact
+    point added or removed. The contact page shows these rows.
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=120, blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "wijziging van een contact"
+        verbose_name_plural = "wijzigingen van contacten"
+        indexes = [models.Index(fields=["party", "at"], name="partychange_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id}: {self.summary}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("PartyChange rows cannot be changed")  # audit: append only
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("PartyChange rows cannot be deleted")

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from midoffice.core.errors import UserError
 from midoffice.parties.identifiers import email_match_key, normalise_phone
-from midoffice.parties.models import ContactPoint, Party
+from midoffice.parties.models import Consent, ContactPoint, Party
 
 
 def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
@@ -65,3 +65,12 @@ def party_find_by_email(*, email: str) -> Party | None:
     """The contact owning this address (case and +tag insensitive), if exactly one does."""
     owners = list(_email_owners(email)[:2])
     return owners[0] if len(owners) == 1 else None
+
+
+def consent_current(*, party: Party) -> dict[str, Consent]:
+    """Per channel, the consent record that holds: the citizen's newest statement (by the
+    date they gave it, then by entry). A channel without records is not in the result."""
+    current: dict[str, Consent] = {}
+    for consent in party.consents.order_by("channel", "-given_on", "-id"):
+        current.setdefault(consent.channel, consent)
+    return current
