@@ -208,7 +208,7 @@ def test_preference_link_stores_choice_and_thanks(client, source):
     message = receive(make_mail(), source)
     party = message.dossier.requester
     url = reverse("intake:preference", args=[preference_token(party=party, channel="phone")])
-    response = client.get(url)
+    response = client.post(url)  # the button on the page (GET only shows it)
     assert response.status_code == 200
     assert "Bedankt voor je keuze" in response.content.decode()
     assert Party.objects.get(pk=party.pk).preferred_channel == "phone"
@@ -231,10 +231,11 @@ def test_acknowledgement_links_are_in_mail(client, source):
     payload = OutboxMessage.objects.get().payload
     links = re.findall(r"http://[^\s\"<]+/intake/voorkeur/[^\s\"<]+", payload["text"])
     assert len(links) == 4
-    # Each link, as the citizen clicks it, stores its own channel.
+    # Each link, as the citizen clicks it and confirms, stores its own channel.
     chosen = []
     for link in links:
         assert client.get(urlsplit(link).path).status_code == 200
+        assert client.post(urlsplit(link).path).status_code == 200
         chosen.append(Party.objects.get(pk=message.dossier.requester_id).preferred_channel)
     assert sorted(chosen) == sorted(code for code, _ in Channel.choices)
 

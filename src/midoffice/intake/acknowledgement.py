@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
@@ -36,20 +37,36 @@ PREFERENCE_SALT = "midoffice.intake.preference"
 PREFERENCE_MAX_AGE = dt.timedelta(days=30)
 
 
-def preference_token(*, party: Party, channel: str) -> str:
-    """A signed, expiring token that sets ``channel`` as the party's preference."""
+@dataclass(frozen=True)
+class PreferenceChoice:
+    """What a preference link carries: whose choice, which channel, from which dossier's
+    acknowledgement ("" in links made before the reference was added)."""
+
+    party_id: int
+    channel: str
+    reference: str = ""
+
+
+def preference_token(*, party: Party, channel: str, dossier: Dossier | None = None) -> str:
+    """A signed, expiring token that sets ``channel`` as the party's preference; with the
+    dossier's reference, so the page after the choice can lead to that dossier."""
     signer = signing.TimestampSigner(salt=PREFERENCE_SALT)
-    return signer.sign_object({"p": party.pk, "c": channel})
+    data: dict[str, Any] = {"p": party.pk, "c": channel}
+    if dossier is not None:
+        data["d"] = dossier.reference
+    return signer.sign_object(data)
 
 
-def preference_token_read(token: str) -> tuple[int, str]:
-    """(party id, channel) of a valid token; ``signing.BadSignature`` (or its subclass
+def preference_token_read(token: str) -> PreferenceChoice:
+    """The choice of a valid token; ``signing.BadSignature`` (or its subclass
     ``SignatureExpired``) otherwise."""
     signer = signing.TimestampSigner(salt=PREFERENCE_SALT)
     data = signer.unsign_object(token, max_age=PREFERENCE_MAX_AGE)
     if not isinstance(data, dict) or not isinstance(data.get("p"), int):
         raise signing.BadSignature("malformed token")
-    return int(data["p"]), str(data.get("c", ""))
+    return PreferenceChoice(
+        party_id=int(data["p"]), channel=str(data.get("c", "")), reference=str(data.get("d", ""))
+    )
 
 
 def _public(path: str) -> str:
@@ -82,7 +99,7 @@ def preference_url(token: str) -> str:
 
 def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> dict[str, Any]:
     links = [
-        (label, preference_url(preference_token(party=party, channel=code)))
+        (label, preference_url(preference_token(party=party, channel=code, dossier=dossier)))
         for code, label in Channel.choices
     ]
     return {

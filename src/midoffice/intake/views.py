@@ -9,35 +9,60 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from midoffice.accounts.models import User
 from midoffice.accounts.permissions import MESSAGES, Action, may
 from midoffice.core.errors import UserError
 from midoffice.intake import selectors, services
 from midoffice.intake.acknowledgement import preference_token_read
-from midoffice.parties.models import Channel, Party
+from midoffice.parties.models import Channel, Consent, Party
 from midoffice.parties.services import party_set_preference
 
+# How the page says each choice ("we contact you …").
+PREFERENCE_PHRASES = {
+    Channel.EMAIL: "per e-mail",
+    Channel.PHONE: "telefonisch",
+    Channel.LETTER: "met een brief op papier",
+    Channel.EBOX: "in je eBox",
+}
 
-@require_GET
+
+@require_http_methods(["GET", "POST"])
 def preference(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link from the acknowledgement: store the choice, say thank you."""
+    """The link in the acknowledgement. GET shows the choice and a button; only the POST
+    (with its CSRF token) stores it. Mail security scanners open every link in a mail:
+    on a GET that changed something they would leave the last link's choice (eBox)."""
     try:
-        party_id, channel = preference_token_read(token)
-        party = Party.objects.get(pk=party_id)
+        choice = preference_token_read(token)
+        party = Party.objects.get(pk=choice.party_id)
+        if choice.channel not in Channel.values:
+            raise signing.BadSignature("unknown channel")
     except signing.SignatureExpired:
         return render(request, "intake/preference.html", {"error": "expired"}, status=410)
     except (signing.BadSignature, Party.DoesNotExist):
         return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
-    try:
-        party_set_preference(
-            party=party, channel=channel, email_consent=True if channel == Channel.EMAIL else None
-        )
-    except UserError:
-        return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
-    label = dict(Channel.choices).get(channel, channel)
-    return render(request, "intake/preference.html", {"label": label})
+    context = {
+        "channel": choice.channel,
+        "phrase": PREFERENCE_PHRASES[Channel(choice.channel)],
+        "dossier_url": reverse("portal:dossier", args=[choice.reference])
+        if choice.reference
+        else reverse("portal:home"),
+        "reference": choice.reference,
+    }
+    if request.method == "POST":
+        try:
+            party_set_preference(
+                party=party,
+                channel=choice.channel,
+                email_consent=True if choice.channel == Channel.EMAIL else None,
+                source=Consent.Source.LINK,
+            )
+        except UserError:
+            return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
+        context["done"] = True
+    return render(request, "intake/preference.html", context)
 
 
 def _mail_administrator(request: HttpRequest) -> None:
