@@ -22,6 +22,11 @@ def test_demo_data_is_complete_and_idempotent():
     ).exists()
     assert {u.role for u in User.objects.all()} >= {r.value for r in Role if r != Role.SYSTEM}
     assert Dossier.objects.count() >= 5
+    # Issue 20 #10: each demo timeline starts when its dossier was received, in order.
+    for dossier in Dossier.objects.all():
+        moments = list(dossier.events.order_by("id").values_list("at", flat=True))
+        assert moments[0] == dossier.received_at, dossier.reference
+        assert moments == sorted(moments), dossier.reference
 
 
 def test_login_page_and_workbench(client, dossier_type, handler):

@@ -39,9 +39,9 @@ MAGDA_CHANNEL = {"ebox": Channel.EBOX, "paper": Channel.PAPER, "email": Channel.
 
 DEFAULT_EMAIL_BODY = (
     "Beste {{ requester.name }},\n\n"
-    'In de bijlage vindt u ons antwoord op uw vraag "{{ dossier.subject }}" '
+    'In de bijlage vind je ons antwoord op je vraag "{{ dossier.subject }}" '
     "(dossier {{ dossier.reference }}).\n\n"
-    "Antwoordt u op deze e-mail, dan komt uw bericht rechtstreeks bij uw dossier.\n\n"
+    "Antwoord je op deze e-mail, dan komt je bericht rechtstreeks bij je dossier.\n\n"
     "Met vriendelijke groeten,\n{{ handler.name }}\n{{ town.name }}"
 )
 

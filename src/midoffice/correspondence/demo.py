@@ -1,4 +1,7 @@
-"""Demo templates and the demo signing certificate for Leemdonk (loading twice changes nothing)."""
+"""Demo templates and the demo signing certificate for Leemdonk (loading twice changes nothing).
+
+The town speaks to citizens with "je" everywhere: the acknowledgement, the portal, the
+letters and their mails (the Flemish government's own register)."""
 
 from __future__ import annotations
 
@@ -12,27 +15,27 @@ from midoffice.integrations.signing.democert import generate_demo_p12
 
 LETTER_VERBOUWEN = """Beste {{ requester.name }},
 
-Op {{ dossier.received|date:"j F Y" }} ontving de dienst {{ handler.team }} uw vraag "{{ dossier.subject }}".{% if dossier.location %} Het gaat om het pand {{ dossier.location }}.{% endif %}
+Op {{ dossier.received|date:"j F Y" }} ontving de dienst {{ handler.team }} je vraag "{{ dossier.subject }}".{% if dossier.location %} Het gaat om het pand {{ dossier.location }}.{% endif %}
 
-Voor kleine werken binnen in de woning (zoals een nieuwe keuken, badkamer of isolatie van het dak langs binnen) heeft u geen omgevingsvergunning nodig, zolang u de stabiliteit niet wijzigt en het aantal woongelegenheden gelijk blijft.
+Voor kleine werken binnen in de woning (zoals een nieuwe keuken, badkamer of isolatie van het dak langs binnen) heb je geen omgevingsvergunning nodig, zolang je de stabiliteit niet wijzigt en het aantal woongelegenheden gelijk blijft.
 
-Voor werken aan de gevel, een uitbreiding, een dakkapel of het wijzigen van de functie is wel een vergunning of een melding nodig. Omdat niet alles op het perceel op de plannen staat, raden wij een afspraak aan met een omgevingsambtenaar. U kunt die maken via het e-loket van de gemeente.
+Voor werken aan de gevel, een uitbreiding, een dakkapel of het wijzigen van de functie is wel een vergunning of een melding nodig. Omdat niet alles op het perceel op de plannen staat, raden wij een afspraak aan met een omgevingsambtenaar. Je kunt die maken via het e-loket van de gemeente.
 
-Hebt u nog vragen? Antwoord gerust op dit bericht of bel {{ handler.name }} van de dienst {{ handler.team }}, en vermeld uw dossiernummer {{ dossier.reference }}."""  # noqa: E501 - a paragraph is one line
+Heb je nog vragen? Antwoord gerust op dit bericht of bel {{ handler.name }} van de dienst {{ handler.team }}, en vermeld je dossiernummer {{ dossier.reference }}."""  # noqa: E501 - a paragraph is one line
 
 LETTER_GENERAL = """Beste {{ requester.name }},
 
-Wij hebben uw vraag "{{ dossier.subject }}" ({{ dossier.type }}) behandeld.
+We hebben je vraag "{{ dossier.subject }}" ({{ dossier.type }}) behandeld.
 
 [Schrijf hier het antwoord.]
 
-Voor verdere vragen kunt u contact opnemen met de dienst {{ handler.team }} en uw dossiernummer {{ dossier.reference }} vermelden."""  # noqa: E501
+Voor verdere vragen kun je contact opnemen met de dienst {{ handler.team }} en je dossiernummer {{ dossier.reference }} vermelden."""  # noqa: E501
 
 EMAIL_GENERAL = """Beste {{ requester.name }},
 
-In de bijlage vindt u het antwoord van {{ town.name }} op uw vraag "{{ dossier.subject }}" (dossier {{ dossier.reference }}).
+In de bijlage vind je het antwoord van {{ town.name }} op je vraag "{{ dossier.subject }}" (dossier {{ dossier.reference }}).
 
-Antwoordt u op deze e-mail, dan komt uw bericht rechtstreeks in uw dossier terecht.
+Antwoord je op deze e-mail, dan komt je bericht rechtstreeks in je dossier terecht.
 
 Met vriendelijke groeten,
 {{ handler.name }}
@@ -48,21 +51,21 @@ def load_demo_correspondence() -> dict[str, int]:
             "Antwoord informatievraag verbouwen",
             verbouwen,
             TemplateKind.LETTER,
-            "Uw vraag over verbouwen – dossier {{ dossier.reference }}",
+            "Je vraag over verbouwen – dossier {{ dossier.reference }}",
             LETTER_VERBOUWEN,
         ),
         (
             "Algemeen antwoord",
             None,
             TemplateKind.LETTER,
-            "Antwoord op uw vraag – dossier {{ dossier.reference }}",
+            "Antwoord op je vraag – dossier {{ dossier.reference }}",
             LETTER_GENERAL,
         ),
         (
             "Begeleidende e-mail",
             None,
             TemplateKind.EMAIL,
-            "Antwoord op uw vraag {{ dossier.reference }}",
+            "Antwoord op je vraag {{ dossier.reference }}",
             EMAIL_GENERAL,
         ),
     ]

@@ -14,7 +14,7 @@ from midoffice.catalog.defaults import add_default_workflow
 from midoffice.catalog.models import DayUnit, DossierType, RetentionRule
 from midoffice.core import clock
 from midoffice.dossiers import services as dossier_services
-from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.models import Dossier, Event, StatusChange
 from midoffice.integrations.fake_oidc.citizens import demo_rrn
 from midoffice.parties.models import Party
 from midoffice.parties.services import PostalAddress, party_create
@@ -324,6 +324,14 @@ def _demo_password(user: User) -> None:
     user.set_password(DEMO_PASSWORD)
 
 
+def _backdate(dossier: Dossier, moment: dt.datetime) -> None:
+    """The demo invents the past: rows the database stamped "now" get the moment the
+    step happened (the clock was frozen there for everything the services decide)."""
+    Dossier.objects.filter(pk=dossier.pk, opened_at__gt=moment).update(opened_at=moment)
+    Event.objects.filter(dossier=dossier, at__gt=moment).update(at=moment)
+    StatusChange.objects.filter(dossier=dossier, at__gt=moment).update(at=moment)
+
+
 @transaction.atomic
 def load_demo_data() -> dict[str, int]:
     """Create the demo town; returns how many rows of each kind were added."""
@@ -397,25 +405,37 @@ def load_demo_data() -> dict[str, int]:
         parties.append(existing)
     if not Dossier.objects.filter(requester__in=parties).exists():
         handler = User.objects.get(username="sofie")
+        start = clock.now()
         for code, subject, who, status, days_ago in DOSSIERS:
             dossier_type = DossierType.objects.get(code=code)
-            dossier = dossier_services.dossier_open(
-                actor=None,
-                actor_label="Demo",
-                dossier_type=dossier_type,
-                subject=subject,
-                requester=parties[who],
-                received_at=clock.now() - dt.timedelta(days=days_ago),
-            )
+            received = start - dt.timedelta(days=days_ago)
+            # Each step is written at the moment it happened, so the timeline agrees with
+            # the dossier's received date (steps spread over the days since).
+            with clock.frozen_at(received):
+                dossier = dossier_services.dossier_open(
+                    actor=None,
+                    actor_label="Demo",
+                    dossier_type=dossier_type,
+                    subject=subject,
+                    requester=parties[who],
+                    received_at=received,
+                )
+            _backdate(dossier, received)
             if status:
-                if dossier.team.code == "omgeving":
-                    dossier_services.dossier_assign(
-                        actor=handler, dossier=dossier, assignee=handler
-                    )
-                for step in dict.fromkeys(["in-behandeling", status]):
-                    dossier_services.dossier_change_status(
-                        actor=None, dossier=dossier, status_code=step
-                    )
+                steps = list(dict.fromkeys(["in-behandeling", status]))
+                gap = (start - received) / (len(steps) + 2)
+                with clock.frozen_at(received + gap):
+                    if dossier.team.code == "omgeving":
+                        dossier_services.dossier_assign(
+                            actor=handler, dossier=dossier, assignee=handler
+                        )
+                _backdate(dossier, received + gap)
+                for number, step in enumerate(steps, start=2):
+                    with clock.frozen_at(received + gap * number):
+                        dossier_services.dossier_change_status(
+                            actor=None, dossier=dossier, status_code=step
+                        )
+                    _backdate(dossier, received + gap * number)
             added["dossiers"] += 1
     DossierType.objects.filter(code__in=TEAM_DEFAULT_TYPES, is_team_default=False).update(
         is_team_default=True
