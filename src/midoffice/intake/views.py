@@ -43,7 +43,7 @@ def preference(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "intake/preference.html", {"error": "expired"}, status=410)
     except (signing.BadSignature, Party.DoesNotExist):
         return render(request, "intake/preference.html", {"error": "invalid"}, status=400)
-    context = {
+    context: dict[str, object] = {
         "channel": choice.channel,
         "phrase": PREFERENCE_PHRASES[Channel(choice.channel)],
         "dossier_url": reverse("portal:dossier", args=[choice.reference])
