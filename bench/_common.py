@@ -50,6 +50,9 @@ class Target:
             MIDOFFICE_SECRET_KEY="bench",  # noqa: S106 - a throwaway benchmark server
             MIDOFFICE_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
             MIDOFFICE_LOG_LEVEL="WARNING",
+            # Load runs send far more than a client may (ADR 11): no API rate limits here.
+            MIDOFFICE_API_RATE_USER="",
+            MIDOFFICE_API_RATE_ANON="",
             DJANGO_SETTINGS_MODULE="midoffice.settings",
             PYTHONUNBUFFERED="1",
         )
