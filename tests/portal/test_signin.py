@@ -148,7 +148,8 @@ def test_the_mailed_link_brings_the_citizen_where_she_wanted_to_go(
         client.post(signin_page, {"email": "emma.desmet@voorbeeld.example", "next": wanted})
     body = mail.outbox[-1].body
     match = re.search(r"http://\S+(/mijn/aanmelden/link/\S+)", body)
-    assert match and "next=" in match.group(1)
+    assert match
+    assert "next=" in match.group(1)
     link = match.group(1)
     assert f'value="{wanted}"' in client.get(link).content.decode()
     answer = client.post(link, {"next": wanted})
