@@ -41,6 +41,7 @@ note                     any        own     own       -         -             an
 log_contact              any        own     own       -         -             any
 link                     -          own     own       -         any           any
 set_requester            own        own     own       -         -             any
+set_location             own        own     own       -         -             any
 write_letter             -          own     own       -         -             -
 sign_letter              -          -       own       -         -             -
 manage_mail              -          -       -         -         any           -
@@ -167,6 +168,9 @@ PERFORM: dict[Action, Callable[[User, Dossier, World], object]] = {
     ),
     Action.SET_REQUESTER: lambda u, d, w: services.dossier_requester_set(
         actor=u, dossier=d, party=w.other_party
+    ),
+    Action.SET_LOCATION: lambda u, d, w: services.dossier_set_location(
+        actor=u, dossier=d, location=services.Location(street="Kerkstraat", number="12")
     ),
     Action.WRITE_LETTER: lambda u, d, w: letters.letter_compose(
         actor=u, dossier=d, template=_template(d)

@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     LOG_CONTACT = "log_contact", "Contactmoment registreren"
     LINK = "link", "Koppeling met een vakapplicatie toevoegen"
     SET_REQUESTER = "set_requester", "Aanvrager wijzigen"
+    SET_LOCATION = "set_location", "Locatie van het dossier wijzigen"
     WRITE_LETTER = "write_letter", "Brief opstellen of wijzigen"
     SIGN_LETTER = "sign_letter", "Brief ondertekenen of terugsturen"
     MANAGE_MAIL = "manage_mail", "Opgevangen post en quarantaine inzien en opnieuw verwerken"
@@ -107,6 +108,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.TEAM_LEAD: OWN,
         Role.SYSTEM: ANY,
     },
+    # Dossier data like the requester: who works the dossier (and the front desk that
+    # registers it) sets where it is about.
+    Action.SET_LOCATION: {
+        Role.FRONT_DESK: OWN,
+        Role.HANDLER: OWN,
+        Role.TEAM_LEAD: OWN,
+        Role.SYSTEM: ANY,
+    },
     Action.WRITE_LETTER: {Role.HANDLER: OWN, Role.TEAM_LEAD: OWN},
     Action.SIGN_LETTER: {Role.TEAM_LEAD: OWN},
     # Caught outgoing mail (development) and quarantined incoming mail hold other teams'
@@ -134,6 +143,7 @@ MESSAGES: dict[Action, str] = {
     Action.LOG_CONTACT: "Je mag bij dit dossier geen contactmoment registreren.",
     Action.LINK: "Je mag bij dit dossier geen koppeling toevoegen.",
     Action.SET_REQUESTER: "Je mag de aanvrager van dit dossier niet wijzigen.",
+    Action.SET_LOCATION: "Je mag de locatie van dit dossier niet wijzigen.",
     Action.WRITE_LETTER: "Je mag de brieven van dit dossier niet opstellen of wijzigen.",
     Action.SIGN_LETTER: "Je mag deze brief niet ondertekenen.",
     Action.MANAGE_MAIL: "De opgevangen post en de quarantaine zijn alleen voor beheerders.",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q
 
 from midoffice.accounts.models import Role, Team, User
 from midoffice.accounts.permissions import Action, may_handle, require
@@ -713,6 +713,75 @@ def dossier_requester_set(*, actor: User | None, dossier: Dossier, party: Party)
         actor=actor,
         summary=f"Aanvrager is nu {party.display_name}",
         data={"requester": party.pk, "previous": previous.pk if previous else None},
+    )
+    search_index_dossier(dossier_id=dossier.pk)
+    return dossier
+
+
+def location_line(location: Location) -> str:
+    """The location on one line: "Kerkstraat 12, 2640 Leemdonk"."""
+    place = " ".join(p for p in (location.postcode, location.municipality) if p)
+    street = f"{location.street} {location.number}".strip()
+    return ", ".join(p for p in (street, place) if p)
+
+
+@transaction.atomic
+def dossier_set_location(*, actor: User | None, dossier: Dossier, location: Location) -> Dossier:
+    """Set the address the dossier is about (street and number; postcode and municipality
+    when known). The parcel (CaPaKey) is left as it is."""
+    clean = Location(
+        street=" ".join(location.street.split()),
+        number=" ".join(location.number.split()),
+        postcode=location.postcode.strip(),
+        municipality=" ".join(location.municipality.split()),
+    )
+    if not clean.street or not clean.number:
+        raise UserError("Geef minstens de straat en het huisnummer op.", field="street")
+    if clean.postcode and not (
+        len(clean.postcode) == 4 and clean.postcode.isdigit() and clean.postcode[0] != "0"
+    ):
+        raise UserError(
+            "Een Belgische postcode heeft vier cijfers (1000 tot 9999).", field="postcode"
+        )
+    for value, field in (
+        (clean.street, "location_street"),
+        (clean.number, "location_number"),
+        (clean.municipality, "location_municipality"),
+    ):
+        column = Dossier._meta.get_field(field)
+        if isinstance(column, CharField) and len(value) > (column.max_length or 0):
+            raise UserError("Dit adres is te lang.", field="street")
+    dossier = _lock(dossier)
+    require(actor, Action.SET_LOCATION, dossier)
+    previous = Location(
+        street=dossier.location_street,
+        number=dossier.location_number,
+        postcode=dossier.location_postcode,
+        municipality=dossier.location_municipality,
+    )
+    dossier.location_street = clean.street
+    dossier.location_number = clean.number
+    dossier.location_postcode = clean.postcode
+    dossier.location_municipality = clean.municipality
+    dossier.save(
+        update_fields=[
+            "location_street",
+            "location_number",
+            "location_postcode",
+            "location_municipality",
+        ]
+    )
+    # No event kind of its own (yet): like the requester, the location links the dossier
+    # to something outside it (the property).
+    event_record(
+        dossier=dossier,
+        kind=EventKind.LINK_ADDED,
+        actor=actor,
+        summary=f"Locatie: {location_line(clean)}"[:300],
+        data={
+            "location": location_line(clean),
+            "previous": location_line(previous) if previous.street else "",
+        },
     )
     search_index_dossier(dossier_id=dossier.pk)
     return dossier

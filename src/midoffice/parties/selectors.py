@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from midoffice.core.errors import UserError
 from midoffice.parties.identifiers import email_match_key, normalise_phone
-from midoffice.parties.models import Consent, ContactPoint, Party
+from midoffice.parties.models import Consent, ContactPoint, Party, PartyChange
 
 
 def party_search(*, query: str, limit: int = 50) -> QuerySet[Party]:
@@ -74,3 +74,17 @@ def consent_current(*, party: Party) -> dict[str, Consent]:
     for consent in party.consents.order_by("channel", "-given_on", "-id"):
         current.setdefault(consent.channel, consent)
     return current
+
+
+def party_changes(*, party: Party, limit: int = 20) -> QuerySet[PartyChange]:
+    """The audit of the contact's changes, newest first (who, when, what)."""
+    return PartyChange.objects.filter(party=party).order_by("-at", "-id")[:limit]
+
+
+def consent_history(*, party: Party, limit: int = 20) -> QuerySet[Consent]:
+    """Every consent or refusal recorded for the contact, newest statement first."""
+    return (
+        Consent.objects.filter(party=party)
+        .select_related("recorded_by")
+        .order_by("-given_on", "-id")[:limit]
+    )

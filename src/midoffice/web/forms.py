@@ -6,6 +6,7 @@ from django import forms
 
 from midoffice.catalog.models import Phase
 from midoffice.dossiers.models import Interaction
+from midoffice.parties.models import Channel, Consent, ConsentChannel
 
 REQUIRED = {"required": "Dit veld is verplicht."}
 
@@ -136,3 +137,97 @@ def first_error(form: forms.Form) -> str:
         for error in errors:
             return str(error)
     return "De invoer is niet geldig."
+
+
+# --- issue 20 #2: the contact edit and what the mail names ----------------------------------
+
+
+class FoundInMailForm(forms.Form):
+    key = forms.CharField(max_length=600, error_messages=REQUIRED)
+    target = forms.ChoiceField(
+        choices=[("contact", "contact"), ("location", "locatie")],
+        error_messages={"invalid_choice": "Kies het contact of de locatie.", **REQUIRED},
+    )
+
+
+class ContactDetailsForm(forms.Form):
+    given_name = forms.CharField(max_length=120, required=False)
+    family_name = forms.CharField(max_length=120, required=False)
+    organisation_name = forms.CharField(max_length=200, required=False)
+    preferred_channel = forms.ChoiceField(
+        choices=[("", "Geen voorkeur"), *Channel.choices],
+        required=False,
+        error_messages={"invalid_choice": "Kies een kanaal uit de lijst."},
+    )
+
+
+class AddressForm(forms.Form):
+    street = forms.CharField(max_length=200, error_messages={"required": "Geef de straat op."})
+    house_number = forms.CharField(
+        max_length=20, error_messages={"required": "Geef het huisnummer op."}
+    )
+    box = forms.CharField(max_length=20, required=False)
+    postcode = forms.CharField(max_length=10, error_messages={"required": "Geef de postcode op."})
+    municipality = forms.CharField(
+        max_length=120, error_messages={"required": "Geef de gemeente op."}
+    )
+    primary = forms.BooleanField(required=False)
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        max_length=40, error_messages={"required": "Geef een telefoonnummer op."}
+    )
+    primary = forms.BooleanField(required=False)
+
+
+class EmailForm(forms.Form):
+    # The service checks and normalises the address (one rule for every door).
+    email = forms.CharField(max_length=320, error_messages={"required": "Geef een e-mailadres op."})
+    primary = forms.BooleanField(required=False)
+
+
+# Staff record what the citizen told them; the portal and the link record themselves.
+STAFF_CONSENT_SOURCES = [
+    (source.value, source.label)
+    for source in Consent.Source
+    if source not in (Consent.Source.PORTAL, Consent.Source.LINK)
+]
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(
+        choices=ConsentChannel.choices,
+        error_messages={"invalid_choice": "Kies e-mail of eBox.", **REQUIRED},
+    )
+    granted = forms.ChoiceField(
+        choices=[("yes", "akkoord"), ("no", "geweigerd")],
+        error_messages={
+            "invalid_choice": "Kies akkoord of geweigerd.",
+            "required": "Kies akkoord of geweigerd.",
+        },
+    )
+    given_on = forms.DateField(
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        error_messages={
+            "required": "Geef de datum op waarop de burger het liet weten.",
+            "invalid": "Geef een geldige datum op (dag-maand-jaar).",
+        },
+    )
+    source = forms.ChoiceField(
+        choices=STAFF_CONSENT_SOURCES,
+        error_messages={
+            "invalid_choice": "Kies hoe de burger het liet weten.",
+            "required": "Kies hoe de burger het liet weten.",
+        },
+    )
+    note = forms.CharField(max_length=300, required=False)
+
+
+class ContactPointForm(forms.Form):
+    point = forms.IntegerField(
+        error_messages={
+            "required": "Kies een contactgegeven.",
+            "invalid": "Kies een contactgegeven.",
+        }
+    )

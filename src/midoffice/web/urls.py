@@ -16,6 +16,7 @@ urlpatterns = [
     path("meldingen/", people.notifications, name="notifications"),
     path("rechten/", people.permissions_table, name="permissions"),
     path("contacten/<int:party_id>/", people.contact_detail, name="contact"),
+    path("contacten/<int:party_id>/wijzigen/", people.contact_edit, name="contact_edit"),
     path("dossiers/<str:reference>/", dossier.dossier_detail, name="dossier"),
     path("dossiers/<str:reference>/nemen/", dossier.dossier_take, name="dossier_take"),
     path("dossiers/<str:reference>/toewijzen/", dossier.dossier_assign, name="dossier_assign"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path(
         "dossiers/<str:reference>/aanvrager/", dossier.dossier_requester, name="dossier_requester"
     ),
+    path("dossiers/<str:reference>/gevonden/", dossier.dossier_found_apply, name="dossier_found"),
     path(
         "dossiers/<str:reference>/bijlagen/<int:attachment_id>/",
         dossier.dossier_attachment,

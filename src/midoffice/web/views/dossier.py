@@ -7,6 +7,7 @@ services, and turn a UserError into the same page with a clear Dutch message (4x
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -26,9 +27,11 @@ from midoffice.core.errors import UserError
 from midoffice.dossiers import selectors, workflow
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, Interaction
+from midoffice.intake.proposals import Proposal, dossier_proposals, proposal_apply
 from midoffice.parties.selectors import party_search
 from midoffice.web.forms import (
     AssignForm,
+    FoundInMailForm,
     InteractionForm,
     LinkForm,
     NoteForm,
@@ -42,6 +45,24 @@ def _assignable(dossier: Dossier) -> list[User]:
     """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
     members = dossier.team.members.filter(is_active=True).order_by("first_name")
     return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
+
+
+def _found_in_mail(dossier: Dossier, can: dict[str, bool]) -> list[Proposal]:
+    """What the citizen's mail names that the dossier does not know yet (an address, a
+    phone number), each with only the buttons the user's role allows (issue 20 #2)."""
+    may_contact, may_locate = (
+        can.get(Action.REGISTER_CONTACT, False),
+        can.get(Action.SET_LOCATION, False),
+    )
+    if not dossier.is_open or not (may_contact or may_locate):
+        return []
+    offered = [
+        replace(
+            p, to_contact=p.to_contact and may_contact, to_location=p.to_location and may_locate
+        )
+        for p in dossier_proposals(dossier=dossier)
+    ]
+    return [p for p in offered if p.to_contact or p.to_location]
 
 
 def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
@@ -81,6 +102,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
         "mails": dossier_mail(dossier_id=dossier.pk),
+        "found": _found_in_mail(dossier, can),
         "today": today,
     }
 
@@ -255,3 +277,16 @@ def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int)
     response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
     response["X-Original-Content-Type"] = content_type[:100]
     return response
+
+
+@login_required
+@require_POST
+def dossier_found_apply(request: HttpRequest, reference: str) -> HttpResponse:
+    """One click on what the mail names: an address or phone number for the requester, or
+    an address as the dossier's location."""
+
+    def do(user: User, dossier: Dossier) -> str:
+        data = valid_data(FoundInMailForm(request.POST))
+        return proposal_apply(actor=user, dossier=dossier, key=data["key"], target=data["target"])
+
+    return _action(request, reference, do)

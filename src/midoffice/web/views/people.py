@@ -7,42 +7,175 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from midoffice.accounts import permissions
-from midoffice.accounts.models import Role
+from midoffice.accounts.models import Role, User
 from midoffice.accounts.permissions import Action
 from midoffice.catalog.models import DossierType
+from midoffice.core import clock
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import search as search_module
 from midoffice.dossiers import selectors
 from midoffice.dossiers import services as dossier_services
-from midoffice.parties.models import Party
+from midoffice.parties import selectors as party_selectors
+from midoffice.parties import services as party_services
+from midoffice.parties.models import Channel, ConsentChannel, Party
 from midoffice.web.forms import (
+    STAFF_CONSENT_SOURCES,
+    AddressForm,
+    ConsentForm,
+    ContactDetailsForm,
+    ContactPointForm,
+    EmailForm,
     FrontDeskForm,
+    PhoneForm,
 )
 from midoffice.web.views.common import is_htmx, route_types, staff_user, valid_data
+
+
+def _party_or_404(party_id: int) -> Party:
+    try:
+        return selectors.party_get(party_id=party_id)
+    except NotFound:
+        raise Http404("Contact niet gevonden.") from None
+
+
+def _contact_context(party: Party) -> dict[str, Any]:
+    """What the contact page and its edit page show of the contact."""
+    return {
+        "party": party,
+        "points": party.contact_points.order_by("kind", "-is_primary", "id"),
+        "consents": party_selectors.consent_current(party=party),
+    }
 
 
 @login_required
 def contact_detail(request: HttpRequest, party_id: int) -> HttpResponse:
     user = staff_user(request)
-    try:
-        party = selectors.party_get(party_id=party_id)
-    except NotFound:
-        raise Http404("Contact niet gevonden.") from None
+    party = _party_or_404(party_id)
     dossier_services.party_record_view(actor=user, party=party)
     return render(
         request,
         "web/contact.html",
         {
-            "party": party,
-            "points": party.contact_points.order_by("kind", "-is_primary", "id"),
+            **_contact_context(party),
             "dossiers": selectors.party_dossiers(user=user, party=party)[:100],
             "interactions": selectors.party_interactions(user=user, party=party),
+            "changes": party_selectors.party_changes(party=party),
+            "can_edit": permissions.may(user, Action.REGISTER_CONTACT),
         },
     )
+
+
+# Issue 20 #2: the contact edit page. One page, one small form per change; each posts its
+# ``form`` name and is one service call (checked, audited, all or nothing).
+EDIT_ANCHORS = {
+    "details": "naam",
+    "address": "adressen",
+    "phone": "telefoon",
+    "email": "email",
+    "primary": "",
+    "remove": "",
+    "consent": "toestemming",
+}
+
+
+def _contact_change(user: User, party: Party, form: str, data: QueryDict) -> str:
+    """Do the change one form of the edit page asks for; returns what was done (Dutch)."""
+    if form == "details":
+        values = valid_data(ContactDetailsForm(data))
+        party_services.party_update_details(actor=user, party=party, **values)
+        return "De gegevens zijn bewaard."
+    if form == "address":
+        values = valid_data(AddressForm(data))
+        primary = values.pop("primary")
+        point = party_services.party_add_address(
+            actor=user, party=party, address=party_services.PostalAddress(**values), primary=primary
+        )
+        return f"Adres toegevoegd: {point.value}."
+    if form == "phone":
+        values = valid_data(PhoneForm(data))
+        point = party_services.party_add_phone(
+            actor=user, party=party, phone=values["phone"], primary=values["primary"]
+        )
+        return f"Telefoonnummer toegevoegd: {point.value}."
+    if form == "email":
+        values = valid_data(EmailForm(data))
+        point = party_services.party_add_email(
+            actor=user, party=party, email=values["email"], primary=values["primary"]
+        )
+        return f"E-mailadres toegevoegd: {point.value}."
+    if form in ("primary", "remove"):
+        point_id = valid_data(ContactPointForm(data))["point"]
+        if form == "primary":
+            point = party_services.party_contact_point_make_primary(
+                actor=user, party=party, point_id=point_id
+            )
+            return f"{point.value} is nu de voorkeur."
+        party_services.party_contact_point_remove(actor=user, party=party, point_id=point_id)
+        return "Het contactgegeven is verwijderd."
+    if form == "consent":
+        values = valid_data(ConsentForm(data))
+        consent = party_services.party_record_consent(
+            actor=user,
+            party=party,
+            channel=values["channel"],
+            granted=values["granted"] == "yes",
+            given_on=values["given_on"],
+            source=values["source"],
+            note=values["note"],
+        )
+        verdict = "akkoord" if consent.granted else "geweigerd"
+        return f"Toestemming {consent.get_channel_display()} geregistreerd: {verdict}."
+    raise UserError("Onbekende wijziging.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, party_id: int) -> HttpResponse:
+    """Edit a contact: names and preferred channel, addresses, phone numbers, e-mail
+    addresses and consents — for the roles that register contacts."""
+    user = staff_user(request)
+    party = _party_or_404(party_id)
+    if not permissions.may(user, Action.REGISTER_CONTACT):
+        raise PermissionDenied(permissions.MESSAGES[Action.REGISTER_CONTACT])
+    context: dict[str, Any] = {
+        "consent_sources": STAFF_CONSENT_SOURCES,
+        "consent_channels": ConsentChannel.choices,
+        "channels": Channel.choices,
+        "today": clock.today(),
+        # The forms that show their error in their own section; others show it on top.
+        "sections": ("details", "address", "phone", "email", "consent"),
+    }
+    if request.method == "POST":
+        form = request.POST.get("form", "")
+        try:
+            done = _contact_change(user, party, form, request.POST)
+        except UserError as exc:
+            party = _party_or_404(party_id)  # as it is now: nothing was written
+            context.update(
+                _contact_context(party),
+                history=party_selectors.consent_history(party=party),
+                error=exc.message,
+                error_form=form,
+                values=request.POST,
+            )
+            return render(request, "web/contact_edit.html", context, status=exc.status_code)
+        messages.success(request, done)
+        anchor = EDIT_ANCHORS.get(form, "")
+        url = reverse("web:contact_edit", args=[party.pk])
+        return redirect(f"{url}#{anchor}" if anchor else url)
+    dossier_services.party_record_view(actor=user, party=party)
+    context.update(
+        _contact_context(party),
+        history=party_selectors.consent_history(party=party),
+        values={},
+    )
+    return render(request, "web/contact_edit.html", context)
 
 
 @login_required
