@@ -148,8 +148,6 @@ def contact_edit(request: HttpRequest, party_id: int) -> HttpResponse:
         "consent_channels": ConsentChannel.choices,
         "channels": Channel.choices,
         "today": clock.today(),
-        # The forms that show their error in their own section; others show it on top.
-        "sections": ("details", "address", "phone", "email", "consent"),
     }
     if request.method == "POST":
         form = request.POST.get("form", "")
