@@ -111,6 +111,16 @@ class Dossier(models.Model):
     result = models.ForeignKey(
         ResultType, on_delete=models.PROTECT, null=True, blank=True, verbose_name="resultaat"
     )
+    # One flag per dossier, not a read marker per user: the citizen waits for the
+    # dossier's handler, so only the assignee opening the dossier clears it (a colleague
+    # or team lead who looks does not), and it stays when the dossier changes hands.
+    # Who cleared it and when is in the audit trail (the "viewed" event's data).
+    unread_since = models.DateTimeField(
+        "nieuw bericht sinds",
+        null=True,
+        blank=True,
+        help_text="Een bericht van de burger dat de behandelaar nog niet las (e-mail, portaal).",
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -296,17 +306,25 @@ class ExternalLink(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message for one member of staff (deadline warnings for now)."""
+    """An in-app message for one member of staff, under *Meldingen*."""
 
     class Kind(models.TextChoices):
         DEADLINE_WARNING = "deadline_warning", "Termijn loopt af"
         DEADLINE_OVERDUE = "deadline_overdue", "Termijn overschreden"
+        LETTER_TO_SIGN = "letter_to_sign", "Brief te ondertekenen"
+        CITIZEN_MAIL = "citizen_mail", "Nieuwe e-mail van de burger"
+        PORTAL_QUESTION = "portal_question", "Nieuwe vraag via het portaal"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What it is about inside the dossier (e.g. "letter:12"), so the notices of every
+    # recipient are resolved together when one of them acts. A database default, because
+    # the deadline scan inserts its notices in plain SQL.
+    about = models.CharField(max_length=40, blank=True, default="", db_default="")
+    summary = models.CharField(max_length=300, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     mailed = models.BooleanField(default=False, help_text="Opgenomen in de dagelijkse e-mail.")
@@ -321,6 +339,11 @@ class Notification(models.Model):
             ),
             models.Index(
                 fields=["user"], name="notification_unmailed_idx", condition=Q(mailed=False)
+            ),
+            models.Index(
+                fields=["dossier", "about"],
+                name="notification_about_idx",
+                condition=Q(read_at__isnull=True),
             ),
         ]
 

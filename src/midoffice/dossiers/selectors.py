@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from midoffice.accounts.models import Role, User
+from midoffice.accounts.permissions import RULES, Action
 from midoffice.accounts.permissions import user_team_ids as user_team_ids
 from midoffice.catalog.defaults import TRIAGE_TYPE_CODE as TRIAGE_TYPE_CODE
 from midoffice.catalog.models import ClosingDay, DayUnit, Phase
@@ -196,6 +197,7 @@ def dossier_queue_page(
     aggregates: dict[str, Count] = {str(p): Count("id", filter=Q(phase=p)) for p in QUEUE_PHASES}
     aggregates["overdue"] = Count("id", filter=overdue_q)
     aggregates["at_risk"] = Count("id", filter=at_risk_q)
+    aggregates["unread"] = Count("id", filter=Q(unread_since__isnull=False))
     aggregates["all"] = Count("id")
     counts = base.order_by().aggregate(**aggregates)
     rows_qs = base
@@ -292,6 +294,30 @@ def party_interactions(*, user: User, party: Party, limit: int = 100) -> QuerySe
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def dossier_message_recipients(*, dossier: Dossier) -> list[User]:
+    """Who must read a new message from the citizen on ``dossier``.
+
+    Its handler; when nobody has the dossier, or its handler is away, also the members
+    of its team who may take it (the rule of ``dossier_take``: the roles that may take,
+    active and not absent). Nobody else: a message is work, not news.
+    """
+    assignee = dossier.assignee if dossier.assignee_id else None
+    recipients = [assignee] if assignee is not None and assignee.is_active else []
+    if assignee is None or assignee.is_absent or not assignee.is_active:
+        takers = (
+            User.objects.filter(
+                teams=dossier.team_id,
+                is_active=True,
+                is_absent=False,
+                role__in=list(RULES[Action.TAKE]),
+            )
+            .exclude(pk__in=[u.pk for u in recipients])
+            .order_by("id")
+        )
+        recipients += list(takers)
+    return recipients
 
 
 def notification_list(*, user: User, limit: int = 100) -> QuerySet[Notification]:
