@@ -21,7 +21,7 @@ from midoffice.core import clock
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
-from midoffice.dossiers.services import dossier_open, interaction_log
+from midoffice.dossiers.services import dossier_citizen_message, dossier_open, interaction_log
 from midoffice.intake import kinds, storage
 from midoffice.intake.mailparse import ParsedMessage
 from midoffice.intake.models import Attachment, InboundMessage, SentMessage
@@ -215,7 +215,6 @@ def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> N
         at=parsed.date or clock.now(),
         message_ref=message.message_id[:120],
     )
-    # The handler is notified through this event (the notification feed reads events).
     event_record(
         dossier=dossier,
         kind=EventKind.MESSAGE_RECEIVED,
@@ -227,6 +226,10 @@ def _link(message: InboundMessage, parsed: ParsedMessage, dossier: Dossier) -> N
             "attachments": len(parsed.attachments),
             "notify": [dossier.assignee_id] if dossier.assignee_id else [],
         },
+    )
+    # Someone must read it: the dossier is flagged unread and its handler notified.
+    dossier_citizen_message(
+        dossier=dossier, channel=Interaction.Channel.EMAIL, summary=_summary(parsed)
     )
     message.dossier = dossier
     _finish(message, State.LINKED)

@@ -25,7 +25,12 @@ from midoffice.core.errors import UserError
 from midoffice.core.mail import send_plain
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
-from midoffice.dossiers.services import Location, dossier_open, interaction_log
+from midoffice.dossiers.services import (
+    Location,
+    dossier_citizen_message,
+    dossier_open,
+    interaction_log,
+)
 from midoffice.parties.identifiers import email_match_key, normalise_insz
 from midoffice.parties.models import Party
 from midoffice.parties.selectors import party_find_by_email
@@ -241,8 +246,9 @@ def question_ask(
     """A follow-up question from the citizen, on ``dossier`` or (``about_property``) as a
     new dossier about the same property, linked to it.
 
-    It lands on the timeline as a portal Interaction; the handler (or the team) gets a
-    mail after commit, and webhook subscribers an event. ``dossier`` must come from
+    It lands on the timeline as a portal Interaction; the dossier is flagged unread and
+    its handler (or the team) gets a notice under *Meldingen* and a mail after commit;
+    webhook subscribers get an event. ``dossier`` must come from
     ``citizen_dossier_get`` (the access check is the caller's door).
     """
     text = text.strip()
@@ -315,6 +321,12 @@ def question_ask(
             dossier=target,
             event_type="dossier.question_received",
             data={"channel": "portal", "attachments": int(checked is not None)},
+        )
+        # Under *Meldingen* too, and the dossier flagged unread until its handler opens it.
+        dossier_citizen_message(
+            dossier=target,
+            channel=Interaction.Channel.PORTAL,
+            summary=" ".join(text.split())[:200],
         )
         target_pk = target.pk
         transaction.on_commit(lambda: _notify_handler(dossier_id=target_pk))

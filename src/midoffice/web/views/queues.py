@@ -111,6 +111,7 @@ def _queue(
         "total": page.counts["all"],
         "overdue_count": page.counts["overdue"],
         "at_risk_count": page.counts["at_risk"],
+        "unread_count": page.counts["unread"],
         "next_url": next_url,
         "filter_base": base_params.urlencode(),
         "active_phase": filters.phase,

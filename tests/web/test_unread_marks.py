@@ -1,0 +1,65 @@
+"""Issue 20, item 5: *Mijn werk* and the team queue mark a dossier with a message its
+handler has not read ("nieuw bericht", in text); opening the dossier clears it."""
+
+from __future__ import annotations
+
+import pytest
+
+from midoffice.dossiers import services
+from midoffice.dossiers.models import Dossier
+from tests.factories import UserFactory, open_dossier
+
+pytestmark = pytest.mark.django_db
+
+MARK = ">nieuw bericht</strong>"
+
+
+def test_my_work_and_the_queue_flag_a_new_message_until_the_handler_opens_it(
+    client, dossier_type, handler, django_assert_max_num_queries
+):
+    quiet = open_dossier(dossier_type=dossier_type, subject="Stille vraag")
+    replied = open_dossier(dossier_type=dossier_type, subject="Vraag met antwoord")
+    for dossier in (quiet, replied):
+        services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
+    services.dossier_citizen_message(dossier=replied, channel="email", summary="Re: vraag")
+    client.force_login(handler)
+
+    with django_assert_max_num_queries(14):
+        home = client.get("/").content.decode()
+
+    assert home.count(MARK) == 1
+    row = home[home.index(replied.reference) :]
+    assert row.index(MARK) < row.index("Vraag met antwoord")
+    assert "Nieuw bericht <strong>1</strong>" in home
+    queue = client.get(f"/wachtrij/{dossier_type.team.code}/").content.decode()
+    assert queue.count(MARK) == 1
+
+    # A colleague who looks does not clear it; the handler who opens it does.
+    lead = UserFactory(teams=[dossier_type.team])
+    client.force_login(lead)
+    client.get(f"/dossiers/{replied.reference}/")
+    assert Dossier.objects.get(pk=replied.pk).unread_since is not None
+    client.force_login(handler)
+    client.get(f"/dossiers/{replied.reference}/")
+
+    home = client.get("/").content.decode()
+    assert MARK not in home
+    assert "Nieuw bericht <strong>0</strong>" in home
+
+
+def test_an_unassigned_dossier_with_a_new_message_is_flagged_for_the_team(
+    client, dossier_type, handler
+):
+    dossier = open_dossier(dossier_type=dossier_type, subject="Niemand heeft dit")
+    services.dossier_citizen_message(dossier=dossier, channel="portal", summary="Nog iets")
+    client.force_login(handler)
+
+    queue = client.get(f"/wachtrij/{dossier_type.team.code}/").content.decode()
+    home = client.get("/").content.decode()
+    notices = client.get("/meldingen/").content.decode()
+
+    assert queue.count(MARK) == 1
+    unassigned = home[home.index("Nog niet toegewezen in mijn teams") :]
+    assert unassigned.count(MARK) == 1
+    assert "Nieuwe vraag via het portaal" in notices
+    assert "Nog iets" in notices
