@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from midoffice.accounts.models import User
-from midoffice.accounts.permissions import Action, Scope, may, scope_for, user_team_ids
+from midoffice.accounts.permissions import (
+    RULES,
+    SIGNING_OFFICER_PERMISSION,
+    Action,
+    Scope,
+    may,
+    scope_for,
+    user_team_ids,
+)
 from midoffice.catalog.models import DossierType
 from midoffice.core.errors import NotFound
 from midoffice.correspondence.channels import EmailPoint, PostalLines, Reach, email_pick
@@ -47,6 +55,45 @@ def signature_folder(*, user: User) -> QuerySet[Letter]:
             Q(dossier__team_id__in=user_team_ids(user)) | Q(dossier__assignee_id=user.pk)
         )
     return letters.select_related("dossier", "created_by", "recipient").order_by("updated_at", "id")
+
+
+def letter_signers(*, letter: Letter) -> list[User]:
+    """Everyone who finds ``letter`` in their signature folder (see ``signature_folder``):
+    who may sign it by the role table and can see its dossier.
+
+    The candidates are read in one query (the roles that may sign, in the dossier's team
+    or everywhere as the table says, and holders of the signing permission); each is then
+    held to the same two checks the folder makes.
+    """
+    dossier = letter.dossier
+    own_roles = [r for r, scope in RULES[Action.SIGN_LETTER].items() if scope is Scope.OWN]
+    any_roles = [r for r, scope in RULES[Action.SIGN_LETTER].items() if scope is Scope.ANY]
+    app_label, codename = SIGNING_OFFICER_PERMISSION.split(".")
+    holds_permission = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    ) | Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    candidates = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role__in=own_roles, teams=dossier.team_id)
+            | Q(role__in=own_roles, pk=dossier.assignee_id or 0)
+            | Q(role__in=any_roles)
+            | Q(is_superuser=True)
+            | holds_permission
+        )
+        .distinct()
+        .order_by("id")
+    )
+    return [
+        user
+        for user in candidates
+        if user_can_sign(user=user, letter=letter)
+        and Dossier.objects.filter(dossier_visible_q(user), pk=dossier.pk).exists()
+    ]
 
 
 def letters_for_dossier(*, dossier_id: int) -> QuerySet[Letter]:

@@ -21,11 +21,12 @@ from midoffice.correspondence import plugins
 from midoffice.correspondence.channels import LABELS, ChannelChoice, channel_choose
 from midoffice.correspondence.models import Letter, LetterState, LetterTemplate, TemplateKind
 from midoffice.correspondence.pdf import LetterLayout, letter_pdf
-from midoffice.correspondence.selectors import party_reach, user_can_sign
+from midoffice.correspondence.selectors import letter_signers, party_reach, user_can_sign
 from midoffice.correspondence.storage import file_read, file_store
 from midoffice.correspondence.templating import TemplateInvalid, template_render
 from midoffice.dossiers.events import event_record
-from midoffice.dossiers.models import Dossier, EventKind
+from midoffice.dossiers.models import Dossier, EventKind, Notification
+from midoffice.dossiers.services import notification_resolve, notification_send
 from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.pades import signature_check
 
@@ -255,6 +256,7 @@ def letter_submit(*, actor: User, letter: Letter) -> Letter:
             current.state = LetterState.TO_SIGN
             current.save(update_fields=[*fields, "state", "updated_at"])
             _event(current, actor=actor, summary=f"Brief ter ondertekening: {current.subject}")
+            _notify_signers(current, actor=actor)
         else:
             current.save(update_fields=[*fields, "updated_at"])
             _queue(current, actor=actor)
@@ -334,7 +336,25 @@ def letter_refuse(*, actor: User, letter: Letter, reason: str) -> Letter:
     current.pdf_name = current.pdf_sha256 = ""
     current.save(update_fields=["state", "refusal_reason", "pdf_name", "pdf_sha256", "updated_at"])
     _event(current, actor=actor, summary=f"Brief teruggestuurd: {reason}"[:300])
+    notification_resolve(dossier=current.dossier, about=_about(current))
     return current
+
+
+def _about(letter: Letter) -> str:
+    """What the signers' notices are about (``Notification.about``)."""
+    return f"letter:{letter.pk}"
+
+
+def _notify_signers(letter: Letter, *, actor: User) -> None:
+    """In the caller's transaction: a notice for everyone who may sign the letter (the
+    one who put it in the folder knows)."""
+    notification_send(
+        users=[u for u in letter_signers(letter=letter) if u.pk != actor.pk],
+        dossier=letter.dossier,
+        kind=Notification.Kind.LETTER_TO_SIGN,
+        about=_about(letter),
+        summary=letter.subject,
+    )
 
 
 def _queue(letter: Letter, *, actor: User | None) -> None:
@@ -347,6 +367,9 @@ def _queue(letter: Letter, *, actor: User | None) -> None:
     letter.outbox_key = key
     letter.state = LetterState.QUEUED
     letter.save(update_fields=["outbox_key", "state", "updated_at"])
+    # Signed (or sent without a signature): it left the signature folder, so the other
+    # signers' notices about it are done.
+    notification_resolve(dossier=letter.dossier, about=_about(letter))
     _event(
         letter,
         actor=actor,

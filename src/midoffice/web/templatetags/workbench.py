@@ -6,6 +6,7 @@ from django import template
 
 from midoffice.accounts import permissions
 from midoffice.accounts.models import Team, User
+from midoffice.correspondence.selectors import signature_folder
 from midoffice.dossiers.selectors import notification_unread_count
 
 register = template.Library()
@@ -31,3 +32,13 @@ def may_do(user: User, action: str) -> bool:
     if not user.is_authenticated:
         return False
     return permissions.may(user, permissions.Action(action))
+
+
+@register.simple_tag
+def letters_to_sign(user: User) -> int | None:
+    """How many letters wait in the user's signature folder; None for who may not sign."""
+    if not user.is_authenticated:
+        return None
+    if permissions.scope_for(user, permissions.Action.SIGN_LETTER) is None:
+        return None
+    return signature_folder(user=user).count()

@@ -16,6 +16,7 @@ from midoffice.accounts.permissions import Action
 from midoffice.catalog.models import DossierType, Phase
 from midoffice.core import clock
 from midoffice.core.errors import UserError
+from midoffice.correspondence.selectors import signature_folder
 from midoffice.dossiers import selectors
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.selectors import QueueFilters
@@ -126,7 +127,8 @@ def _queue(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My work: the open dossiers assigned to me, and what waits unassigned in my teams."""
+    """My work: the open dossiers assigned to me, what waits unassigned in my teams, and
+    for who may sign, the letters waiting in the signature folder."""
     user = staff_user(request)
     extra: dict[str, Any] = {}
     if not is_htmx(request):
@@ -141,6 +143,11 @@ def home(request: HttpRequest) -> HttpResponse:
         extra["unassigned"] = [
             (d, selectors.deadline_mark(d, today=today, calendar=calendar)) for d in waiting
         ]
+        if permissions.scope_for(user, Action.SIGN_LETTER) is not None:
+            letters = signature_folder(user=user)
+            extra["may_sign"] = True
+            extra["to_sign"] = list(letters[:10])
+            extra["to_sign_count"] = letters.count()
     return _queue(request, title="Mijn werk", team=None, mine=True, template_extra=extra)
 
 
