@@ -11,8 +11,11 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from midoffice.catalog.models import DossierType, StatusType
 from midoffice.core.memo import memo_clear_all
+from midoffice.correspondence.models import Letter
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, DossierParty, Event, EventKind, Interaction
+from midoffice.intake.models import Attachment, InboundMessage
+from midoffice.intake.services import mail_source_for
 from midoffice.portal import urls as portal_urls
 from midoffice.portal.models import CitizenDocument, FollowUpQuestion
 from tests.factories import UserFactory
@@ -221,8 +224,27 @@ def test_isolation_walk_every_portal_url_with_another_citizens_ids_is_not_found(
         {"text": "Vraag met bijlage", "attachment": SimpleUploadedFile("a.pdf", PDF)},
     )
     emma_document = CitizenDocument.objects.get()
+    emma_mail = InboundMessage.objects.create(
+        source=mail_source_for(kind="import"),
+        raw_name="x",
+        sha256="0" * 64,
+        size=1,
+        from_address=emma.contact_points.get().value,
+        dossier=emma_dossier,
+    )
+    emma_attachment = Attachment.objects.create(
+        message=emma_mail, content_type="application/pdf", size=1, sha256="0" * 64
+    )
+    emma_letter = Letter.objects.create(
+        dossier=emma_dossier, recipient=emma, subject="Antwoord", body="…", state="sent"
+    )
     sign_in(client, lucas)
-    values = {"reference": emma_dossier.reference, "document_id": emma_document.pk}
+    values = {
+        "reference": emma_dossier.reference,
+        "document_id": emma_document.pk,
+        "attachment_id": emma_attachment.pk,
+        "letter_id": emma_letter.pk,
+    }
     walked = 0
     for route, pattern in _patterns(portal_urls.urlpatterns):
         params = set(re.findall(r"<(?:\w+:)?(\w+)>", route))
@@ -234,7 +256,7 @@ def test_isolation_walk_every_portal_url_with_another_citizens_ids_is_not_found(
             answer = method(url)
             assert answer.status_code == 404, f"{method.__name__} {url}"
         walked += 1
-    assert walked >= 3
+    assert walked >= 5
     # Lucas's own lists never mention Emma's dossier either.
     for page in ("/mijn/", "/mijn/voorkeuren/"):
         assert emma_dossier.reference not in client.get(page).content.decode()

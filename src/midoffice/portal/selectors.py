@@ -7,13 +7,21 @@ NotFound, so references and ids cannot be probed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from midoffice.catalog.models import PORTAL_ROLE_CHOICES, DossierType
 from midoffice.core.errors import NotFound
 from midoffice.core.memo import memoised
+from midoffice.correspondence.models import Letter, LetterState
+from midoffice.correspondence.storage import file_read
 from midoffice.dossiers.models import Dossier, DossierParty, Event
-from midoffice.parties.models import Party
+from midoffice.intake.models import Attachment
+from midoffice.intake.selectors import MailView, dossier_mail
+from midoffice.intake.storage import blob_read
+from midoffice.parties.identifiers import email_match_key
+from midoffice.parties.models import ContactPoint, Party
 from midoffice.portal.models import CitizenDocument, FollowUpQuestion
 
 PORTAL_ROLES = frozenset(value for value, _ in PORTAL_ROLE_CHOICES)
@@ -87,3 +95,101 @@ def citizen_document_get(*, party: Party, reference: str, document_id: int) -> C
     if document is None:
         raise NotFound("Dit document vonden we niet.")
     return document
+
+
+# --- What the citizen wrote by e-mail, and the answers sent to her ------------------------
+
+
+def _email_keys(party: Party) -> frozenset[str]:
+    """The match keys of the citizen's e-mail addresses: a mail is hers when it came
+    from one of them."""
+    return frozenset(
+        party.contact_points.filter(kind=ContactPoint.Kind.EMAIL).values_list(
+            "match_key", flat=True
+        )
+    )
+
+
+def _sender_key(address: str) -> str:
+    return email_match_key(address) if address else ""
+
+
+def citizen_mails(*, party: Party, dossier: Dossier) -> list[MailView]:
+    """The citizen's own e-mails on the dossier (sent from one of her addresses), oldest
+    first, with their attachments. Mail others sent on the dossier is not hers to see.
+    ``dossier`` must come from ``citizen_dossier_get``."""
+    keys = _email_keys(party)
+    if not keys:
+        return []
+    mails = [m for m in dossier_mail(dossier_id=dossier.pk) if _sender_key(m.from_address) in keys]
+    return sorted(mails, key=lambda m: (m.received_at, m.id))
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def citizen_mail_attachment_get(
+    *, party: Party, reference: str, attachment_id: int
+) -> AttachmentFile:
+    """An attachment of one of the citizen's own e-mails on one of her dossiers.
+
+    NotFound alike for a missing attachment, one of another dossier, one of a mail
+    someone else sent, and one held back as possibly dangerous (a program, a macro).
+    """
+    dossier = citizen_dossier_get(party=party, reference=reference)
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, message__dossier=dossier)
+        .select_related("message")
+        .first()
+    )
+    if (
+        attachment is None
+        or attachment.dangerous_reason
+        or _sender_key(attachment.message.from_address) not in _email_keys(party)
+    ):
+        raise NotFound("Deze bijlage vonden we niet.")
+    try:
+        data = blob_read(attachment.stored_name)
+    except OSError:
+        raise NotFound("Deze bijlage vonden we niet.") from None
+    return AttachmentFile(
+        filename=attachment.filename or "bijlage",
+        content_type=attachment.content_type,
+        data=data,
+    )
+
+
+SENT_STATES = (LetterState.SENT, LetterState.DELIVERED)
+
+
+def citizen_letters(*, party: Party, dossier: Dossier) -> QuerySet[Letter]:
+    """The answers sent to the citizen on the dossier (sent or delivered letters
+    addressed to her), in the order they left."""
+    return Letter.objects.filter(dossier=dossier, recipient=party, state__in=SENT_STATES).order_by(
+        "sent_at", "id"
+    )
+
+
+@dataclass(frozen=True)
+class LetterFile:
+    filename: str
+    data: bytes
+
+
+def citizen_letter_get(*, party: Party, reference: str, letter_id: int) -> LetterFile:
+    """The PDF that left (the signed one, when it was signed) of an answer sent to the
+    citizen; NotFound alike for missing, not hers, and not sent yet."""
+    dossier = citizen_dossier_get(party=party, reference=reference)
+    letter = citizen_letters(party=party, dossier=dossier).filter(pk=letter_id).first()
+    name, sha256 = letter.final_pdf if letter is not None else ("", "")
+    if letter is None or not name:
+        raise NotFound("Deze brief vonden we niet.")
+    try:
+        data = file_read(name=name, sha256=sha256)
+    except OSError:
+        raise NotFound("Deze brief vonden we niet.") from None
+    return LetterFile(filename=f"{dossier.reference}-antwoord-{letter.pk}.pdf", data=data)

@@ -19,4 +19,14 @@ urlpatterns = [
         views.document_download,
         name="document",
     ),
+    path(
+        "dossiers/<str:reference>/bijlagen/<int:attachment_id>",
+        views.mail_attachment_download,
+        name="mail_attachment",
+    ),
+    path(
+        "dossiers/<str:reference>/brieven/<int:letter_id>",
+        views.letter_download,
+        name="letter",
+    ),
 ]

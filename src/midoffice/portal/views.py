@@ -20,7 +20,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from midoffice.core.display import display_text
@@ -214,12 +214,16 @@ def home(request: HttpRequest, party: Party) -> HttpResponse:
 
 def _dossier_context(party: Party, reference: str, form: QuestionForm | None) -> dict[str, Any]:
     dossier = selectors.citizen_dossier_get(party=party, reference=reference)
+    mails = selectors.citizen_mails(party=party, dossier=dossier)
     return {
         "party": party,
         "dossier": dossier,
         "timeline": list(selectors.citizen_timeline(dossier=dossier)),
         "questions": list(selectors.citizen_questions(dossier=dossier)),
         "documents": list(selectors.citizen_documents(dossier=dossier)),
+        "mails": mails,
+        "mail_attachment_count": sum(len(m.attachments) for m in mails),
+        "letters": list(selectors.citizen_letters(party=party, dossier=dossier)),
         "has_location": services.dossier_location(dossier) is not None,
         "form": form or QuestionForm(),
     }
@@ -285,6 +289,38 @@ def document_download(
         filename=display_text(document.name, "document"),
         content_type=document.content_type,
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_required
+def mail_attachment_download(
+    request: HttpRequest, party: Party, reference: str, attachment_id: int
+) -> HttpResponseBase:
+    """An attachment of the citizen's own e-mail: always a download, never shown in our
+    origin (what came in by mail is not checked like a portal upload)."""
+    found = selectors.citizen_mail_attachment_get(
+        party=party, reference=reference, attachment_id=attachment_id
+    )
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    response = HttpResponse(found.data, content_type="application/octet-stream")
+    shown = display_text(found.filename, "bijlage")
+    response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_required
+def letter_download(
+    request: HttpRequest, party: Party, reference: str, letter_id: int
+) -> HttpResponseBase:
+    """The answer as it left: the signed PDF."""
+    found = selectors.citizen_letter_get(party=party, reference=reference, letter_id=letter_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    response = HttpResponse(found.data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, found.filename) or ""
     response["Cache-Control"] = "private, no-store"
     return response
 
