@@ -176,9 +176,11 @@ def test_the_front_desk_edits_a_contact(tab, live_server, lies_mailed):  # noqa:
     tab.get_by_label("Telefoonnummer toevoegen").fill("0470 12")
     tab.get_by_role("button", name="Telefoonnummer toevoegen").click()
     tab.get_by_role("alert").filter(has_text="Dit is geen geldig telefoonnummer.").wait_for()
-    assert tab.get_by_role("region", name="Telefoonnummers").get_by_text(
-        "Dit is geen geldig telefoonnummer."
-    ).is_visible()
+    assert (
+        tab.get_by_role("region", name="Telefoonnummers")
+        .get_by_text("Dit is geen geldig telefoonnummer.")
+        .is_visible()
+    )
     assert tab.get_by_label("Telefoonnummer toevoegen").input_value() == "0470 12"
     check(tab)
     tab.get_by_label("Telefoonnummer toevoegen").fill("03 201 23 45")
