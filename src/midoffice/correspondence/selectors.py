@@ -96,6 +96,18 @@ def letter_signers(*, letter: Letter) -> list[User]:
     ]
 
 
+def letter_last_left(*, dossier_id: int) -> Letter | None:
+    """The answer that left the dossier last: queued for delivery, sent or delivered."""
+    return (
+        Letter.objects.filter(
+            dossier_id=dossier_id,
+            state__in=[LetterState.QUEUED, LetterState.SENT, LetterState.DELIVERED],
+        )
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
 def letters_for_dossier(*, dossier_id: int) -> QuerySet[Letter]:
     return Letter.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
 

@@ -7,7 +7,7 @@ services, and turn a UserError into the same page with a clear Dutch message (4x
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
@@ -20,10 +20,12 @@ from django.views.decorators.http import require_POST
 from midoffice.accounts import permissions
 from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action
-from midoffice.catalog.models import Phase
+from midoffice.catalog.models import Phase, ResultType, StatusType
 from midoffice.core import clock
 from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
+from midoffice.correspondence.models import Letter
+from midoffice.correspondence.selectors import letter_last_left
 from midoffice.dossiers import selectors, workflow
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, Interaction
@@ -45,6 +47,52 @@ def _assignable(dossier: Dossier) -> list[User]:
     """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
     members = dossier.team.members.filter(is_active=True).order_by("first_name")
     return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
+
+
+@dataclass(frozen=True)
+class StatusProposal:
+    """The next status proposed once the answer left; the handler decides with one click."""
+
+    letter: Letter
+    answered: StatusType | None
+    closed: StatusType | None
+    results: list[ResultType]
+    reason: str
+
+
+def _status_proposal(dossier: Dossier, can: dict[str, bool]) -> StatusProposal | None:
+    """After an answer left (a letter queued, sent or delivered) and the status has not
+    changed since, propose "answered" and closing with a result — as far as the workflow
+    table and the role table allow. The status never changes by itself: the answer may
+    not be the end (a follow-up, a permit still to come)."""
+    if not dossier.is_open or not can.get(Action.CHANGE_STATUS):
+        return None
+    letter = letter_last_left(dossier_id=dossier.pk)
+    if letter is None:
+        return None
+    left_at = letter.sent_at or letter.updated_at
+    changed_at = dossier.status_history.order_by("-at", "-id").values_list("at", flat=True).first()
+    if changed_at is not None and changed_at >= left_at:
+        return None
+    statuses = dossier.dossier_type.status_types.order_by("order")
+    answered = None
+    if dossier.phase != Phase.ANSWERED and workflow.transition_allowed(
+        dossier.phase, Phase.ANSWERED
+    ):
+        answered = statuses.filter(phase=Phase.ANSWERED).first()
+    closed, results = None, []
+    if can.get(Action.CLOSE) and workflow.transition_allowed(dossier.phase, Phase.CLOSED):
+        closed = statuses.filter(phase=Phase.CLOSED).first()
+        results = list(dossier.dossier_type.result_types.order_by("name")) if closed else []
+    if answered is None and not results:
+        return None
+    return StatusProposal(
+        letter=letter,
+        answered=answered,
+        closed=closed,
+        results=results,
+        reason=f"Antwoord verstuurd: {letter.subject}"[:2000],
+    )
 
 
 def _found_in_mail(dossier: Dossier, can: dict[str, bool]) -> list[Proposal]:
@@ -102,6 +150,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
         "mails": dossier_mail(dossier_id=dossier.pk),
+        "proposal": _status_proposal(dossier, can),
         "found": _found_in_mail(dossier, can),
         "today": today,
     }
