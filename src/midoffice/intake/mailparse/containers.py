@@ -11,6 +11,7 @@ import struct
 import zipfile
 from datetime import UTC, datetime
 
+from midoffice.intake.mailparse.danger import Danger, by_name, contained, ooxml_macros
 from midoffice.intake.mailparse.headers import (
     _first_msgid,
     _parse_address_header,
@@ -27,7 +28,6 @@ from midoffice.intake.mailparse.model import (
 )
 from midoffice.intake.mailparse.parts import (
     _attachment,
-    _dangerous_extension,
     _guess_type,
     _name_unnamed,
     _sanitize_filename,
@@ -52,15 +52,21 @@ _ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "appl
 _MAX_ZIP_ENTRIES_LISTED = 5
 
 
-def _check_zip(content: bytes, filename: str | None, ctx: _Context, defects: _Defects) -> None:
-    """Zip bomb and dangerous-member check on the central directory only."""
+def _check_zip(
+    content: bytes, filename: str | None, ctx: _Context, defects: _Defects
+) -> Danger | None:
+    """Zip bomb and dangerous-member check on the central directory only.
+
+    Returns the verdict on the archive itself (listed in ``ctx.dangerous`` here): an
+    Office package carrying macros, else one that contains the first dangerous member.
+    """
     label = filename or "zip-bijlage"
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             infos = archive.infolist()
     except _ZIP_ERRORS:
         defects.add("zip attachment could not be read")
-        return
+        return None
     total = sum(max(0, info.file_size) for info in infos)
     compressed = max(1, len(content))
     ratio = total / compressed
@@ -74,13 +80,22 @@ def _check_zip(content: bytes, filename: str | None, ctx: _Context, defects: _De
             "(mogelijke zipbom).",
         )
         defects.add("zip attachment exceeds the decompression limits")
+    macros = ooxml_macros([info.filename for info in infos], name=filename)
+    if macros is not None:
+        ctx.dangerous.append(f"{filename or 'zip attachment'}: {macros.reason_en}")
+        return macros
     listed = 0
+    first: Danger | None = None
     for info in infos:
-        reason = _dangerous_extension(info.filename)
-        if reason and listed < _MAX_ZIP_ENTRIES_LISTED:
+        found = by_name(info.filename)
+        if found and listed < _MAX_ZIP_ENTRIES_LISTED:
             member = _sanitize_filename(info.filename) or "?"
-            ctx.dangerous.append(f"{filename or 'zip attachment'}: contains {member}: {reason}")
+            ctx.dangerous.append(
+                f"{filename or 'zip attachment'}: contains {member}: {found.reason_en}"
+            )
+            first = first or contained(found, member, container="zip")
             listed += 1
+    return first
 
 
 # ---- TNEF (winmail.dat) -----------------------------------------------------------------

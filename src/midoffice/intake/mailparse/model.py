@@ -9,6 +9,8 @@ from datetime import datetime
 from email.errors import MessageError
 from typing import Literal
 
+from midoffice.intake.mailparse.danger import Danger
+
 AttachmentOrigin = Literal["mime", "tnef", "uuencode", "msg"]
 #: The header :attr:`ParsedMessage.reply_address` was taken from.
 ReplySource = Literal["from", "reply-to", "sender", "return-path"]
@@ -78,10 +80,14 @@ class ParsedAttachment:
     nested: ParsedMessage | None = None
     origin: AttachmentOrigin = "mime"
     charset: str | None = None
+    #: ``danger.reason_en``: why the file is dangerous, in English (None: it is not).
     dangerous_reason: str | None = None
     #: The name as the sender wrote it (RFC 2231/2047 decoded, NULs removed); for
     #: display and audit only, never as a path.
     original_filename: str | None = None
+    #: Why the file is dangerous (:mod:`~.danger`): its own verdict, else that of a
+    #: dangerous file inside it (a zip member, an attached message's attachment).
+    danger: Danger | None = None
 
 
 @dataclass(frozen=True, slots=True)

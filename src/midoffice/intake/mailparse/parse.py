@@ -19,6 +19,7 @@ from midoffice.intake.mailparse.containers import (
     _outlook_message,
     _tnef_files,
 )
+from midoffice.intake.mailparse.danger import Danger, contained
 from midoffice.intake.mailparse.headers import (
     _COMPAT,
     _addresses_of,
@@ -382,8 +383,12 @@ def _make_attachments(
         or content.startswith(_TNEF_SIGNATURE)
     ):
         derived = _tnef_files(content, ctx, defects)
+    holds: Danger | None = None
     if ctype in _ZIP_TYPES or lower_name.endswith(".zip") or content.startswith(b"PK\x03\x04"):
-        _check_zip(content, filename, ctx, defects)
+        holds = _check_zip(content, filename, ctx, defects)
+    if nested is not None:
+        holds = holds or _first_dangerous(nested.attachments, container="message")
+    holds = holds or _first_dangerous(derived, container="tnef")
 
     main = _attachment(
         filename=filename,
@@ -399,8 +404,22 @@ def _make_attachments(
         nested=nested,
         charset=info.charset if ctype.startswith("text/") else None,
         original_filename=info.filename,
+        holds=holds,
     )
     return [main, *derived]
+
+
+def _first_dangerous(attachments: list[ParsedAttachment], *, container: str) -> Danger | None:
+    """The verdict on a container whose files are ``attachments``: it holds the first
+    dangerous one (named by the file itself, also when that is a container in turn)."""
+    for attachment in attachments:
+        if attachment.danger is None:
+            continue
+        danger, name = attachment.danger, attachment.filename or "?"
+        while danger.inner is not None:
+            danger, name = danger.inner, danger.inner_name
+        return contained(danger, name, container=container)
+    return None
 
 
 def _nested_message(

@@ -11,12 +11,12 @@ import hashlib
 import io
 import mimetypes
 import re
-import struct
 import unicodedata
 from dataclasses import dataclass
 from email.generator import BytesGenerator
 from email.message import Message
 
+from midoffice.intake.mailparse.danger import Danger, judge
 from midoffice.intake.mailparse.headers import (
     _COMPAT,
     _disposition,
@@ -170,10 +170,16 @@ def _attachment(
     nested: ParsedMessage | None = None,
     charset: str | None = None,
     original_filename: str | None = None,
+    holds: Danger | None = None,
 ) -> ParsedAttachment:
-    reason = _danger(filename, content_type, content)
-    if reason:
-        ctx.dangerous.append(f"{filename or 'unnamed attachment'}: {reason}")
+    """One attachment with its danger verdict (``danger.judge``). ``holds``: the verdict
+    of a dangerous file inside it (a zip member, an attached message's attachment),
+    which the caller has already listed in ``ctx.dangerous``."""
+    danger = judge(filename, content_type, content, original=original_filename)
+    if danger:
+        ctx.dangerous.append(f"{filename or 'unnamed attachment'}: {danger.reason_en}")
+    else:
+        danger = holds
     return ParsedAttachment(
         filename=filename,
         content_type=content_type,
@@ -185,7 +191,8 @@ def _attachment(
         nested=nested,
         origin=origin,
         charset=charset,
-        dangerous_reason=reason,
+        dangerous_reason=danger.reason_en if danger else None,
+        danger=danger,
         original_filename=original_filename if original_filename is not None else filename,
     )
 
@@ -314,74 +321,3 @@ def _name_unnamed(attachments: list[ParsedAttachment]) -> list[ParsedAttachment]
         taken.add(name.lower())
         named.append(dataclasses.replace(attachment, filename=name))
     return named
-
-
-# ---- dangerous types ------------------------------------------------------------------
-
-_DANGEROUS_EXTENSIONS = {
-    ".exe": "executable program",
-    ".bat": "batch script",
-    ".cmd": "batch script",
-    ".com": "executable program",
-    ".scr": "screen saver program",
-    ".pif": "executable program",
-    ".js": "JavaScript script",
-    ".jse": "encoded JavaScript script",
-    ".vbs": "VBScript script",
-    ".vbe": "encoded VBScript script",
-    ".wsf": "Windows Script file",
-    ".hta": "HTML application",
-    ".ps1": "PowerShell script",
-    ".msi": "Windows installer",
-    ".jar": "Java archive",
-    ".cpl": "control panel program",
-    ".lnk": "Windows shortcut",
-    ".docm": "macro-enabled Word document",
-    ".dotm": "macro-enabled Word template",
-    ".xlsm": "macro-enabled Excel workbook",
-    ".xltm": "macro-enabled Excel template",
-    ".xlam": "Excel add-in with macros",
-    ".pptm": "macro-enabled PowerPoint presentation",
-}
-_DANGEROUS_TYPES = {
-    "application/x-msdownload": "executable program",
-    "application/x-msdos-program": "executable program",
-    "application/x-ms-installer": "Windows installer",
-    "application/x-msi": "Windows installer",
-    "application/java-archive": "Java archive",
-    "application/x-sh": "shell script",
-    "application/vnd.ms-word.document.macroenabled.12": "macro-enabled Word document",
-    "application/vnd.ms-excel.sheet.macroenabled.12": "macro-enabled Excel workbook",
-}
-
-
-def _dangerous_extension(name: str | None) -> str | None:
-    if not name:
-        return None
-    # Windows ignores trailing dots and spaces: "factuur.exe. " runs as an .exe.
-    trimmed = name.rstrip(". ").lower()
-    dot = trimmed.rfind(".")
-    if dot < 0:
-        return None
-    ext = trimmed[dot:]
-    description = _DANGEROUS_EXTENSIONS.get(ext)
-    return f"{description} ({ext})" if description else None
-
-
-def _danger(name: str | None, content_type: str, content: bytes) -> str | None:
-    by_name = _dangerous_extension(name)
-    if by_name:
-        return by_name
-    by_type = _DANGEROUS_TYPES.get(content_type)
-    if by_type:
-        return f"{by_type} ({content_type})"
-    if _looks_like_pe(content):
-        return "Windows executable content"
-    return None
-
-
-def _looks_like_pe(content: bytes) -> bool:
-    if len(content) < 64 or not content.startswith(b"MZ"):
-        return False
-    offset = struct.unpack_from("<I", content, 0x3C)[0]
-    return content[offset : offset + 4] == b"PE\x00\x00"
