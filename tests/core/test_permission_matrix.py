@@ -15,11 +15,14 @@ from django.urls import reverse
 
 from midoffice.accounts.models import Role, User
 from midoffice.accounts.permissions import RULES, Action, Scope
+from midoffice.core import clock
 from midoffice.core.errors import Forbidden, UserError
 from midoffice.correspondence import services as letters
 from midoffice.correspondence.models import Letter, LetterState, LetterTemplate, TemplateKind
 from midoffice.dossiers import services
 from midoffice.dossiers.models import Dossier, Interaction
+from midoffice.intake import services as intake
+from midoffice.intake.models import Attachment, InboundMessage, MailSource
 from midoffice.parties.services import party_create
 from tests.factories import DossierTypeFactory, PartyFactory, TeamFactory, UserFactory, open_dossier
 
@@ -45,6 +48,7 @@ set_location             own        own     own       -         -             an
 write_letter             -          own     own       -         -             -
 sign_letter              -          -       own       -         -             -
 manage_mail              -          -       -         -         any           -
+release_attachment       -          own     own       -         any           -
 """
 ROLES = [
     Role.FRONT_DESK,
@@ -133,6 +137,29 @@ def _closed_status(dossier: Dossier) -> str:
     return dossier.dossier_type.status_types.get(phase="closed").code
 
 
+def _held_attachment(dossier: Dossier) -> Attachment:
+    """A held attachment of a mail on ``dossier`` (issue 20 #7; no file needed to release)."""
+    source, _ = MailSource.objects.get_or_create(name="Test", defaults={"kind": "import"})
+    message = InboundMessage.objects.create(
+        source=source,
+        raw_name="raw",
+        sha256="0" * 64,
+        size=1,
+        message_id=f"held-{dossier.pk}",
+        dossier=dossier,
+    )
+    return Attachment.objects.create(
+        message=message,
+        filename="factuur.pdf.exe",
+        content_type="application/pdf",
+        size=1,
+        sha256="1" * 64,
+        stored_name="blob",
+        dangerous_reason="dit is een Windows-programma (.exe) met een misleidende naam",
+        held_at=clock.now(),
+    )
+
+
 PERFORM: dict[Action, Callable[[User, Dossier, World], object]] = {
     Action.REGISTER: lambda u, d, w: services.dossier_open(
         actor=u, dossier_type=d.dossier_type, subject="Nieuwe vraag"
@@ -177,6 +204,12 @@ PERFORM: dict[Action, Callable[[User, Dossier, World], object]] = {
     ),
     Action.SIGN_LETTER: lambda u, d, w: letters.letter_refuse(
         actor=u, letter=w.letter(d, state=LetterState.TO_SIGN), reason="Graag herformuleren"
+    ),
+    Action.RELEASE_ATTACHMENT: lambda u, d, w: intake.attachment_release(
+        actor=u,
+        dossier=d,
+        attachment_id=_held_attachment(d).pk,
+        reason="De burger bevestigde aan de telefoon dat ze dit bestand stuurde.",
     ),
 }
 

@@ -343,7 +343,8 @@ def test_unnamed_parts_get_names_staff_can_open_and_the_sender_named_nothing(sou
     dossier = message.dossier
     client.force_login(UserFactory(teams=[dossier.team]))
     page = client.get(f"/dossiers/{dossier.reference}/").content.decode()
-    assert ">bijlage-1.pdf</a>" in page
+    assert '<span class="file-name">bijlage-1.pdf</span>' in page
+    assert 'Downloaden<span class="visually-hidden"> bijlage-1.pdf</span></a>' in page
 
 
 def test_a_finished_mails_acknowledgement_goes_before_the_backlog(source):

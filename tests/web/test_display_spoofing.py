@@ -70,6 +70,11 @@ def test_the_stored_values_are_kept_as_received(spoofed_mail):
 def test_the_download_name_has_no_override(client, spoofed_mail):
     message, staff = spoofed_mail
     client.force_login(staff)
+    # The disguised program is held (issue 20 #7): released first, so it downloads.
+    for held in message.attachments.filter(held_at__isnull=False):
+        intake.attachment_release(
+            actor=staff, dossier=message.dossier, attachment_id=held.pk, reason="Test"
+        )
     for attachment in message.attachments.all():
         url = f"/dossiers/{message.dossier.reference}/bijlagen/{attachment.pk}/"
         disposition = client.get(url)["Content-Disposition"]
@@ -87,6 +92,16 @@ def test_an_invisible_file_name_shows_a_placeholder(client, spoofed_mail):
 
 
 def test_the_acknowledgement_does_not_echo_the_override(spoofed_mail):
+    # A disguised program gets no acknowledgement at all (issue 20 #7, ADR 12) ...
+    assert not OutboxMessage.objects.filter(topic="mail.send").exists()
+    # ... the same spoofed subject and name with a harmless file do.
+    raw = _mail(subject=SPOOFED, sender_name=f"Kristina{RLO}", filename="plan.pdf")
+    stored = intake.inbound_store(
+        raw.replace(b"<spoof-1@", b"<spoof-2@"),
+        source=intake.mail_source_for(kind="import"),
+        enqueue=False,
+    )
+    intake.inbound_process(inbound_id=stored.pk)
     payload = OutboxMessage.objects.get(topic="mail.send").payload
     for part in ("subject", "text", "html"):
         assert RLO not in payload[part], part

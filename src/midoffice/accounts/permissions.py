@@ -41,6 +41,7 @@ class Action(models.TextChoices):
     WRITE_LETTER = "write_letter", "Brief opstellen of wijzigen"
     SIGN_LETTER = "sign_letter", "Brief ondertekenen of terugsturen"
     MANAGE_MAIL = "manage_mail", "Opgevangen post en quarantaine inzien en opnieuw verwerken"
+    RELEASE_ATTACHMENT = "release_attachment", "Tegengehouden bijlage vrijgeven"
 
 
 class Scope(enum.Enum):
@@ -121,6 +122,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
     # Caught outgoing mail (development) and quarantined incoming mail hold other teams'
     # mail and raw messages: for administrators only.
     Action.MANAGE_MAIL: {Role.ADMINISTRATOR: ANY},
+    # A held attachment (a program, a script, macros: ADR 12) is released by a person, with
+    # a reason, on the timeline: who works the dossier, or an administrator (who also runs
+    # the quarantine). Never by an API account: that would be a door without a person.
+    Action.RELEASE_ATTACHMENT: {
+        Role.HANDLER: OWN,
+        Role.TEAM_LEAD: OWN,
+        Role.ADMINISTRATOR: ANY,
+    },
 }
 
 # Actions that are not done on one dossier: only the role counts.
@@ -147,6 +156,7 @@ MESSAGES: dict[Action, str] = {
     Action.WRITE_LETTER: "Je mag de brieven van dit dossier niet opstellen of wijzigen.",
     Action.SIGN_LETTER: "Je mag deze brief niet ondertekenen.",
     Action.MANAGE_MAIL: "De opgevangen post en de quarantaine zijn alleen voor beheerders.",
+    Action.RELEASE_ATTACHMENT: "Je mag tegengehouden bijlagen van dit dossier niet vrijgeven.",
 }
 
 

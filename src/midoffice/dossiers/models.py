@@ -218,6 +218,8 @@ class EventKind(models.TextChoices):
     MESSAGE_BOUNCED = "message.bounced", "Bericht niet afgeleverd"
     MESSAGE_DELIVERED = "message.delivered", "Bericht afgeleverd"
     LETTER_CHANGED = "letter.changed", "Uitgaande brief"
+    ATTACHMENT_HELD = "attachment.held", "Bijlage tegengehouden"
+    ATTACHMENT_RELEASED = "attachment.released", "Tegengehouden bijlage vrijgegeven"
     VIEWED = "dossier.viewed", "Ingekeken"
 
 

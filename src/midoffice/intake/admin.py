@@ -188,7 +188,20 @@ class AttachmentInline(admin.TabularInline[Attachment, InboundMessage]):
     model = Attachment
     extra = 0
     can_delete = False
-    readonly_fields = ("filename", "content_type", "size", "sha256", "is_inline", "origin")
+    # Read-only, the hold too: a release goes through the dossier page (audited, ADR 12).
+    readonly_fields = (
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "is_inline",
+        "origin",
+        "dangerous_reason",
+        "held_at",
+        "released_at",
+        "released_by",
+        "release_reason",
+    )
     fields = readonly_fields
 
 

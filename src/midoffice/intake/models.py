@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from midoffice.dossiers.models import Dossier
 
@@ -229,7 +231,13 @@ class InboundMessage(models.Model):
 
 
 class Attachment(models.Model):
-    """A document that came with an inbound message; the bytes are stored once per hash."""
+    """A document that came with an inbound message; the bytes are stored once per hash.
+
+    A dangerous attachment (``mailparse.danger``) is **held** from the moment it is
+    stored: staff cannot download it until someone who may (``Action.RELEASE_ATTACHMENT``)
+    releases it with a reason; who, when and why stay on the row and on the dossier's
+    timeline (ADR 12).
+    """
 
     message = models.ForeignKey(
         InboundMessage, on_delete=models.CASCADE, related_name="attachments"
@@ -250,18 +258,53 @@ class Attachment(models.Model):
     is_inline = models.BooleanField(default=False)
     content_id = models.CharField(max_length=300, blank=True, default="")
     origin = models.CharField(max_length=16, default="mime")
-    dangerous_reason = models.CharField(max_length=300, blank=True, default="")
+    dangerous_reason = models.CharField(
+        "waarom gevaarlijk",
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="In het Nederlands, bv. ‘dit is een Windows-programma (.exe)’.",
+    )
+    held_at = models.DateTimeField("tegengehouden op", null=True, blank=True)
+    released_at = models.DateTimeField("vrijgegeven op", null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="vrijgegeven door",
+    )
+    release_reason = models.TextField("reden van vrijgave", blank=True, default="")
 
     class Meta:
         verbose_name = "bijlage"
         verbose_name_plural = "bijlagen"
         ordering = ["message", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["message", "position"], name="attachment_position")
+            models.UniqueConstraint(fields=["message", "position"], name="attachment_position"),
+            # A release is always audited: only of a held attachment, by someone, with a reason.
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True)
+                | (Q(held_at__isnull=False, released_by__isnull=False) & ~Q(release_reason="")),
+                name="attachment_release_audited",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["held_at"],
+                name="attachment_held_idx",
+                condition=Q(held_at__isnull=False, released_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:
         return self.filename or self.sha256[:12]
+
+    @property
+    def is_held(self) -> bool:
+        """Held back and not released: no download, no preview."""
+        return self.held_at is not None and self.released_at is None
 
 
 class SentMessage(models.Model):

@@ -1,4 +1,5 @@
-"""Reads for intake: quarantined messages and the caught outgoing mail."""
+"""Reads for intake: quarantined messages, the caught outgoing mail, the mails of a
+dossier with their attachments, and the attachments held back (ADR 12)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
-from midoffice.intake.models import InboundMessage
+from midoffice.core.preview import may_offer_preview
+from midoffice.intake.models import Attachment, InboundMessage
 
 
 def inbound_quarantined(*, limit: int = 200) -> QuerySet[InboundMessage]:
@@ -94,7 +96,15 @@ class MailAttachmentView:
     filename: str
     content_type: str
     size: int
+    #: Dutch, "" when the file is not dangerous (``mailparse.danger``).
     dangerous_reason: str
+    #: Held back: no download, no preview, until released (ADR 12).
+    held: bool = False
+    released_at: datetime | None = None
+    released_by: str = ""
+    release_reason: str = ""
+    #: "Bekijken" is offered (the preview itself checks the bytes).
+    previewable: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,8 @@ class MailView:
     text: str
     safe_html: str | None
     attachments: list[MailAttachmentView]
+    #: Always False: a question asked in the portal is the web layer's ``PortalQuestionView``.
+    via_portal: bool = False
 
 
 def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
@@ -121,7 +133,9 @@ def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
 
     messages = list(
         InboundMessage.objects.filter(dossier_id=dossier_id)
-        .prefetch_related("attachments")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.select_related("released_by"))
+        )
         .order_by("-created_at", "-id")[:limit]
     )
     views: list[MailView] = []
@@ -140,32 +154,94 @@ def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
                 subject=message.subject,
                 text=text[:20000],
                 safe_html=sanitize_html(html) if html else None,
-                attachments=[
-                    MailAttachmentView(
-                        id=a.pk,
-                        filename=a.filename or "bijlage",
-                        content_type=a.content_type,
-                        size=a.size,
-                        dangerous_reason=a.dangerous_reason,
-                    )
-                    for a in message.attachments.all()
-                ],
+                attachments=[_attachment_view(a) for a in message.attachments.all()],
             )
         )
     return views
 
 
-def dossier_attachment(*, dossier_id: int, attachment_id: int) -> tuple[str, str, bytes]:
-    """(file name, media type, bytes) of an attachment of a mail on this dossier.
+def _attachment_view(a: Attachment) -> MailAttachmentView:
+    filename = a.filename or "bijlage"
+    return MailAttachmentView(
+        id=a.pk,
+        filename=filename,
+        content_type=a.content_type,
+        size=a.size,
+        dangerous_reason=a.dangerous_reason,
+        held=a.is_held,
+        released_at=a.released_at,
+        released_by=(a.released_by.get_full_name() or a.released_by.username)
+        if a.released_by
+        else "",
+        release_reason=a.release_reason,
+        # Never for a dangerous file, released or not.
+        previewable=not a.dangerous_reason
+        and may_offer_preview(content_type=a.content_type, filename=filename),
+    )
 
-    Raises ``Attachment.DoesNotExist`` for an attachment of another dossier.
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment of a mail on a dossier, to download or preview."""
+
+    id: int
+    filename: str
+    content_type: str
+    dangerous_reason: str
+    held: bool
+    data: bytes
+
+
+def dossier_attachment(*, dossier_id: int, attachment_id: int) -> AttachmentFile:
+    """An attachment of a mail on this dossier, with its bytes.
+
+    Raises ``Attachment.DoesNotExist`` for an attachment of another dossier, ``OSError``
+    when its file is gone. The caller checks ``held`` (ADR 12) and that the user may
+    see the dossier.
     """
-    from midoffice.intake.models import Attachment
     from midoffice.intake.storage import blob_read
 
     attachment = Attachment.objects.get(pk=attachment_id, message__dossier_id=dossier_id)
-    return (
-        attachment.filename or "bijlage",
-        attachment.content_type,
-        blob_read(attachment.stored_name),
+    return AttachmentFile(
+        id=attachment.pk,
+        filename=attachment.filename or "bijlage",
+        content_type=attachment.content_type,
+        dangerous_reason=attachment.dangerous_reason,
+        held=attachment.is_held,
+        data=b"" if attachment.is_held else blob_read(attachment.stored_name),
     )
+
+
+@dataclass(frozen=True)
+class HeldAttachment:
+    """A held attachment, for the list of what needs attention."""
+
+    id: int
+    filename: str
+    dangerous_reason: str
+    held_at: datetime
+    subject: str
+    from_address: str
+    dossier_reference: str | None
+
+
+def attachments_held(*, limit: int = 200) -> list[HeldAttachment]:
+    """Attachments held back and not released, newest first (every dossier: for the
+    administrators' mail page; the dossier page lists its own)."""
+    rows = (
+        Attachment.objects.filter(held_at__isnull=False, released_at__isnull=True)
+        .select_related("message", "message__dossier")
+        .order_by("-held_at", "-id")[:limit]
+    )
+    return [
+        HeldAttachment(
+            id=a.pk,
+            filename=a.filename or "bijlage",
+            dangerous_reason=a.dangerous_reason,
+            held_at=a.held_at or a.message.created_at,
+            subject=a.message.subject,
+            from_address=a.message.from_address,
+            dossier_reference=a.message.dossier.reference if a.message.dossier else None,
+        )
+        for a in rows
+    ]

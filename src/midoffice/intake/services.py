@@ -8,6 +8,9 @@ steps. A failure in any step quarantines the message and keeps the raw bytes.
                      acknowledgement) — all writes in one transaction
     inbound_retry    a quarantined message goes through inbound_process again
 
+Held attachments (dangerous ones, ADR 12) are released by a person with
+``attachment_release``.
+
 The steps themselves (what one message becomes) are in ``intake.steps``.
 """
 
@@ -22,8 +25,13 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from midoffice.accounts.models import User
+from midoffice.accounts.permissions import Action, require
 from midoffice.core import clock
-from midoffice.core.errors import NotFound, UserError
+from midoffice.core.display import display_text
+from midoffice.core.errors import Conflict, NotFound, UserError
+from midoffice.dossiers.events import event_record
+from midoffice.dossiers.models import Dossier, EventKind
 from midoffice.dossiers.search import search_index_deferred
 from midoffice.intake import storage
 from midoffice.intake.mailparse import (
@@ -32,7 +40,7 @@ from midoffice.intake.mailparse import (
     parse_message,
     parse_message_id,
 )
-from midoffice.intake.models import InboundMessage, MailSource
+from midoffice.intake.models import Attachment, InboundMessage, MailSource
 from midoffice.intake.steps import PARSED_FIELDS, Quarantine, inbound_route, record_parsed
 
 logger = logging.getLogger(__name__)
@@ -242,3 +250,62 @@ def inbound_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
     for inbound_id in ids:
         inbound_process(inbound_id=inbound_id)
     return len(ids)
+
+
+# --------------------------------------------------------------------------------------
+# Held attachments (ADR 12)
+# --------------------------------------------------------------------------------------
+
+RELEASE_REASON_MAX = 1000
+
+
+def attachment_release(
+    *, actor: User, dossier: Dossier, attachment_id: int, reason: str
+) -> Attachment:
+    """Release a held attachment of a mail on ``dossier``, so staff can download it.
+
+    A person decides, with a reason: who, when and why are kept on the attachment and
+    written to the dossier's timeline (one event). The attachment stays marked as
+    dangerous and is never previewed. ``dossier`` comes from the access-checked door
+    (``dossiers.selectors.dossier_get_for_user``); an attachment of another dossier is
+    not found. Who may: ``Action.RELEASE_ATTACHMENT``.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise UserError(
+            "Geef een reden op: waarom is deze bijlage veilig genoeg om te openen?",
+            field="reason",
+        )
+    if len(reason) > RELEASE_REASON_MAX:
+        raise UserError(
+            f"De reden is te lang (maximaal {RELEASE_REASON_MAX} tekens).", field="reason"
+        )
+    with transaction.atomic():
+        attachment = (
+            Attachment.objects.select_for_update(of=("self",))
+            .filter(pk=attachment_id, message__dossier_id=dossier.pk)
+            .first()
+        )
+        if attachment is None:
+            raise NotFound("Deze bijlage vonden we niet bij dit dossier.")
+        require(actor, Action.RELEASE_ATTACHMENT, dossier)
+        if not attachment.is_held:
+            raise Conflict("Deze bijlage is niet (meer) tegengehouden.")
+        attachment.released_at = clock.now()
+        attachment.released_by = actor
+        attachment.release_reason = reason
+        attachment.save(update_fields=["released_at", "released_by", "release_reason"])
+        name = display_text(attachment.filename, "bijlage")
+        event_record(
+            dossier=dossier,
+            kind=EventKind.ATTACHMENT_RELEASED,
+            actor=actor,
+            summary=f"{name} ({attachment.dangerous_reason})",
+            data={
+                "attachment": attachment.pk,
+                "inbound": attachment.message_id,
+                "danger": attachment.dangerous_reason,
+                "reason": reason,
+            },
+        )
+    return attachment

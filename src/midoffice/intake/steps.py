@@ -18,6 +18,7 @@ from django.db import connection
 from midoffice.catalog.defaults import TRIAGE_TYPE_CODE
 from midoffice.catalog.selectors import dossier_type_active
 from midoffice.core import clock
+from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
@@ -81,7 +82,7 @@ def inbound_route(message: InboundMessage, parsed: ParsedMessage) -> None:
     message.kind = kind.kind
     message.state = State.PARSED
     message.recognition = {"kind_reasons": kind.reasons}
-    _store_attachments(message, parsed)
+    held = _store_attachments(message, parsed)
 
     if kind.kind == "bounce":
         _route_bounce(message, parsed, kind)
@@ -98,6 +99,7 @@ def inbound_route(message: InboundMessage, parsed: ParsedMessage) -> None:
             _link(message, parsed, dossier)
         else:
             _open_question(message, parsed, kind)
+    _record_held(message, held)
 
 
 # What processing sets on the message (never the stored facts: file, hash, size, id).
@@ -125,8 +127,11 @@ def _finish(message: InboundMessage, state: str, code: str = "", reason: str = "
     message.save(update_fields=_OUTCOME_FIELDS)
 
 
-def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
+def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> list[Attachment]:
+    """Store the attachments; a dangerous one is held from this moment (ADR 12).
+    Returns the held ones."""
     rows = []
+    now = clock.now()
     for position, att in enumerate(parsed.attachments):
         _, name = storage.blob_save(att.content, sha256=att.sha256, durable=False)
         rows.append(
@@ -142,10 +147,45 @@ def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
                 is_inline=att.is_inline,
                 content_id=(att.content_id or "")[:300],
                 origin=att.origin,
-                dangerous_reason=(att.dangerous_reason or "")[:300],
+                dangerous_reason=att.danger.reason_nl[:300] if att.danger else "",
+                held_at=now if att.danger else None,
             )
         )
     Attachment.objects.bulk_create(rows)
+    return [row for row in rows if row.held_at is not None]
+
+
+def _record_held(message: InboundMessage, held: list[Attachment]) -> None:
+    """One timeline event per message with held attachments, on the dossier it reached
+    (the mail's own section on the dossier page lists them, with the release form)."""
+    if not held or message.dossier is None:
+        return
+    first = display_text(held[0].filename, "bijlage")
+    more = f" (en nog {len(held) - 1})" if len(held) > 1 else ""
+    event_record(
+        dossier=message.dossier,
+        kind=EventKind.ATTACHMENT_HELD,
+        actor=None,
+        actor_label="E-mail",
+        summary=f"{first}: {held[0].dangerous_reason}{more}",
+        data={
+            "inbound": message.pk,
+            "attachments": [a.pk for a in held],
+            "acknowledgement": message.recognition.get("acknowledgement", ""),
+        },
+    )
+
+
+def _disguise_withholds_acknowledgement(parsed: ParsedMessage) -> str:
+    """Why no acknowledgement goes out, when an attachment is a disguised program; ""."""
+    for att in parsed.attachments:
+        if att.danger is not None and att.danger.disguised:
+            return (
+                "Geen ontvangstbevestiging: de bijlage "
+                f"‘{display_text(att.filename, 'bijlage')}’ doet zich anders voor dan ze is "
+                f"({att.danger.reason_nl})."
+            )
+    return ""
 
 
 def _sent_dossier(ids: list[str]) -> Dossier | None:
@@ -341,7 +381,9 @@ def _open_question(message: InboundMessage, parsed: ParsedMessage, kind: kinds.K
     if party is not None and parsed.reply_address:
         from midoffice.intake.acknowledgement import acknowledgement_queue
 
-        skipped = acknowledgement_queue(
+        # A disguised program is never an honest mistake: no automatic answer to its
+        # (often forged) sender. Other held attachments do not stop it (ADR 12).
+        skipped = _disguise_withholds_acknowledgement(parsed) or acknowledgement_queue(
             inbound=message,
             dossier=dossier,
             party=party,

@@ -74,7 +74,8 @@ def _mail_administrator(request: HttpRequest) -> None:
 
 @login_required
 def staff_mail(request: HttpRequest) -> HttpResponse:
-    """Caught outgoing mail and quarantined incoming mail (administrators only)."""
+    """Held attachments, quarantined incoming mail and caught outgoing mail
+    (administrators only; handlers see the held attachments on their dossier pages)."""
     _mail_administrator(request)
     return render(
         request,
@@ -82,6 +83,7 @@ def staff_mail(request: HttpRequest) -> HttpResponse:
         {
             "caught": selectors.caught_mail_list(),
             "quarantined": selectors.inbound_quarantined(),
+            "held": selectors.attachments_held(),
         },
     )
 

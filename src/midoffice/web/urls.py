@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midoffice.web.views import auth, dossier, people, queues
+from midoffice.web.views import attachments, auth, dossier, people, queues
 
 app_name = "web"
 
@@ -31,7 +31,27 @@ urlpatterns = [
     path("dossiers/<str:reference>/gevonden/", dossier.dossier_found_apply, name="dossier_found"),
     path(
         "dossiers/<str:reference>/bijlagen/<int:attachment_id>/",
-        dossier.dossier_attachment,
+        attachments.dossier_attachment,
         name="dossier_attachment",
+    ),
+    path(
+        "dossiers/<str:reference>/bijlagen/<int:attachment_id>/bekijken/",
+        attachments.dossier_attachment_preview,
+        name="dossier_attachment_preview",
+    ),
+    path(
+        "dossiers/<str:reference>/bijlagen/<int:attachment_id>/vrijgeven/",
+        attachments.dossier_attachment_release,
+        name="dossier_attachment_release",
+    ),
+    path(
+        "dossiers/<str:reference>/documenten/<int:document_id>/",
+        attachments.dossier_document_download,
+        name="dossier_document",
+    ),
+    path(
+        "dossiers/<str:reference>/documenten/<int:document_id>/bekijken/",
+        attachments.dossier_document_preview,
+        name="dossier_document_preview",
     ),
 ]

@@ -12,9 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from midoffice.accounts import permissions
@@ -22,7 +21,6 @@ from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action
 from midoffice.catalog.models import Phase, ResultType, StatusType
 from midoffice.core import clock
-from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
 from midoffice.correspondence.models import Letter
 from midoffice.correspondence.selectors import letter_last_left
@@ -114,7 +112,7 @@ def _found_in_mail(dossier: Dossier, can: dict[str, bool]) -> list[Proposal]:
 
 
 def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
-    from midoffice.intake.selectors import dossier_mail
+    from midoffice.web.dossier_messages import dossier_messages_context
 
     today = clock.today()
     can = {action.value: True for action in permissions.allowed_actions(user, dossier)}
@@ -149,7 +147,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         and dossier.assignee_id != user.pk,
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
-        "mails": dossier_mail(dossier_id=dossier.pk),
+        **dossier_messages_context(dossier=dossier),
         "proposal": _status_proposal(dossier, can),
         "found": _found_in_mail(dossier, can),
         "today": today,
@@ -302,30 +300,6 @@ def dossier_requester(request: HttpRequest, reference: str) -> HttpResponse:
         return f"{matches[0].display_name} is nu de aanvrager."
 
     return _action(request, reference, do)
-
-
-@login_required
-def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
-    """Download an attachment of a mail on a dossier the user may see (else not found)."""
-    from midoffice.intake.models import Attachment
-    from midoffice.intake.selectors import dossier_attachment as attachment_read
-
-    user = staff_user(request)
-    dossier = dossier_or_404(user, reference)
-    try:
-        filename, content_type, data = attachment_read(
-            dossier_id=dossier.pk, attachment_id=attachment_id
-        )
-    except (Attachment.DoesNotExist, OSError):
-        raise Http404("Bijlage niet gevonden.") from None
-    dossier_services.dossier_record_view(actor=user, dossier=dossier)
-    # Always a download, never rendered in our origin: mail attachments are untrusted.
-    response = HttpResponse(data, content_type="application/octet-stream")
-    # The browser shows this name in its download bar: no bidi override (core.display).
-    shown = display_text(filename, "bijlage")
-    response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
-    response["X-Original-Content-Type"] = content_type[:100]
-    return response
 
 
 @login_required
