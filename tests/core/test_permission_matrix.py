@@ -315,3 +315,22 @@ def test_the_api_answers_403_for_an_action_the_role_may_not_do(world):
     assert answer.json()["detail"] == "Je mag de status van dit dossier niet wijzigen."
     dossier.refresh_from_db()
     assert dossier.status.code != "in-behandeling"
+
+
+def test_a_superuser_signs_nothing_unless_granted_the_signing_permission(world):
+    """Django lets a superuser pass every has_perm; the demo's IT administrator got letters
+    to sign. Signing officers are those granted the permission, superuser or not."""
+    from django.contrib.auth.models import Permission
+
+    from midoffice.accounts.permissions import may
+
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    letter = world.letter(world.dossier(own=False), state=LetterState.TO_SIGN)
+    assert not may(admin, Action.SIGN_LETTER, letter.dossier)
+    officer = UserFactory(role=Role.HANDLER)
+    officer.user_permissions.add(Permission.objects.get(codename="sign_letter"))
+    officer = User.objects.get(pk=officer.pk)  # a fresh object: Django caches permissions
+    assert may(officer, Action.SIGN_LETTER, letter.dossier)
+    granted = User.objects.get(pk=admin.pk)
+    granted.user_permissions.add(Permission.objects.get(codename="sign_letter"))
+    assert may(User.objects.get(pk=admin.pk), Action.SIGN_LETTER, letter.dossier)

@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.contrib.auth.models import Permission
 from django.db import models
+from django.db.models import Q
 
 from midoffice.accounts.models import Role, User
 from midoffice.core.errors import Forbidden
@@ -181,11 +183,31 @@ def is_own(user: User, dossier: OnDossier) -> bool:
     return dossier.assignee_id == user.pk or dossier.team_id in user_team_ids(user)
 
 
+def is_signing_officer(user: User) -> bool:
+    """Holds the signing permission, granted to the user or a group of theirs.
+
+    Granted, not implied: a superuser (the IT administrator) signs nothing on behalf of
+    the college just because Django lets a superuser pass every ``has_perm``.
+    """
+    if not user.is_superuser:
+        return user.has_perm(SIGNING_OFFICER_PERMISSION)
+    cached: bool | None = getattr(user, "_midoffice_signing_officer", None)
+    if cached is None:
+        app_label, codename = SIGNING_OFFICER_PERMISSION.split(".")
+        cached = Permission.objects.filter(
+            Q(user=user) | Q(group__user=user),
+            codename=codename,
+            content_type__app_label=app_label,
+        ).exists()
+        user._midoffice_signing_officer = cached  # type: ignore[attr-defined]  # per request
+    return cached
+
+
 def scope_for(user: User, action: Action) -> Scope | None:
     """How far ``user`` may do ``action``: ANY, OWN, or None (not at all)."""
     if not user.is_active:
         return None
-    if action == Action.SIGN_LETTER and user.has_perm(SIGNING_OFFICER_PERMISSION):
+    if action == Action.SIGN_LETTER and is_signing_officer(user):
         return ANY
     return RULES[action].get(Role(user.role)) if user.role in Role.values else None
 

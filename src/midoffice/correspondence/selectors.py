@@ -82,7 +82,6 @@ def letter_signers(*, letter: Letter) -> list[User]:
             Q(role__in=own_roles, teams=dossier.team_id)
             | Q(role__in=own_roles, pk=dossier.assignee_id or 0)
             | Q(role__in=any_roles)
-            | Q(is_superuser=True)
             | holds_permission
         )
         .distinct()

@@ -274,7 +274,7 @@ def permissions_table(request: HttpRequest) -> HttpResponse:
         {
             "roles": roles,
             "rows": permissions.table(roles),
-            "signing_officer": user.has_perm(permissions.SIGNING_OFFICER_PERMISSION),
+            "signing_officer": permissions.is_signing_officer(user),
             "signing_permission": "Kan brieven ondertekenen",
         },
     )
