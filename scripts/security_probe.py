@@ -571,13 +571,24 @@ SPOOF_CHARS = {
 }
 
 
+MESSAGE_BODY = re.compile(r'<pre class="mail-text">.*?</pre>', re.S)
+
+
 def page_findings(text: str) -> list[str]:
-    """Unescaped payloads, and spoofing characters (raw or as character references)."""
+    """Unescaped payloads, and spoofing characters (raw or as character references).
+
+    Spoofing characters count in one-line text (subjects, names, file names, summaries:
+    what core.display_text is for); inside a message body (``<pre class="mail-text">``)
+    they are reported as "in a message body", a note, since bodies are shown as received.
+    """
     found = [f"unescaped {p!r}" for p in RAW_PAYLOADS if p.lower() in text.lower()]
-    unescaped = html.unescape(text)
+    bodies = html.unescape("".join(MESSAGE_BODY.findall(text)))
+    rest = html.unescape(MESSAGE_BODY.sub("", text))
     for char, name in SPOOF_CHARS.items():
-        if char in unescaped:
+        if char in rest:
             found.append(f"{name} (U+{ord(char):04X}) shown")
+        elif char in bodies:
+            found.append(f"{name} (U+{ord(char):04X}) in a message body")
     return found
 
 
@@ -592,8 +603,9 @@ def check_page(
     if "html" not in ctype:
         return
     for finding in page_findings(response.text):
-        if own_text and "unescaped" not in finding:
-            TALLY.note(kind, f"{who} GET {path}: {finding} (the visitor's own question text)")
+        if (own_text and "unescaped" not in finding) or "message body" in finding:
+            why = "the visitor's own question text" if own_text else "shown as received"
+            TALLY.note(kind, f"{who} GET {path}: {finding} ({why})")
             continue
         TALLY.check(kind, False, f"{who} GET {path}: {finding}", leak="unescaped" in finding)
     TALLY.check(kind, True, "")
@@ -1023,7 +1035,13 @@ def probe_reads(staff: dict[str, Client], api: dict[str, Client], truth: Truth) 
                 collect_forms(who, path, r.text)
         for attachment_pk, dossier_pk in attachments:
             path = f"/dossiers/{refs[dossier_pk]}/bijlagen/{attachment_pk}/"
-            expect(who, "web", path, web.get(kind, path), refs[dossier_pk] in seen)
+            r = web.get(kind, path)
+            if r.status_code == 403 and refs[dossier_pk] in seen:
+                # A dangerous attachment held until someone releases it: refused, no leak.
+                TALLY.check(kind, True, "")
+                TALLY.note(kind, f"{who} GET {path}: 403 (a held attachment)")
+            else:
+                expect(who, "web", path, r, refs[dossier_pk] in seen)
             # Through a dossier the user does see, the attachment of another one: never.
             other = next(
                 (ref for pk, ref, _c, _s in dossiers if ref in seen and pk != dossier_pk), None
