@@ -106,3 +106,20 @@ def test_the_api_takes_json_only_as_documented(api, dossier_type, document):
 
     assert list(body) == ["application/json"]
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize("value", ["\t", "\x1f", "\x85", " \t "])
+def test_a_search_of_only_control_characters_is_refused(api, value):
+    """Found by the outside probe: DRF trimmed these to a blank search before the check."""
+    answer = api.get("/api/v1/parties/", {"q": value})
+    assert answer.status_code == 400
+
+
+def test_every_post_documents_a_400(client):
+    """Taking a closed dossier answers 400 although take has no body: every POST says so."""
+    from midoffice.core.api import error_responses
+
+    result = {"paths": {"/x/": {"post": {"responses": {}}, "get": {"responses": {}}}}}
+    error_responses(result, generator=None)
+    assert "400" in result["paths"]["/x/"]["post"]["responses"]
+    assert "400" not in result["paths"]["/x/"]["get"]["responses"]

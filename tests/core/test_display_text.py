@@ -83,3 +83,10 @@ def test_the_template_filter_is_available_everywhere():
     assert Template("{{ s|display_text }}").render(Context({"s": f"<b>{RLO}</b>"})) == (
         "&lt;b&gt;&lt;/b&gt;"
     )
+
+
+def test_a_message_body_keeps_its_lines_but_not_its_spoofing_characters():
+    from midoffice.core.display import display_body
+
+    body = "Beste,\n\nZie factuur\u202egnp.exe\n\u200b\u200b\nGroeten"
+    assert display_body(body) == "Beste,\n\nZie factuurgnp.exe\n\nGroeten"

@@ -123,3 +123,23 @@ def test_an_invisible_subject_shows_the_placeholder_in_lists_and_on_the_page(cli
         page = client.get(url).content.decode()
         assert ZWSP not in page, url
         assert "(geen onderwerp)" in page, url
+
+
+def test_the_contact_page_neutralises_contact_moment_summaries(client, db):
+    """Found by the outside probe: the contact page printed the summaries as received."""
+    from midoffice.dossiers.services import interaction_log
+    from tests.factories import PartyFactory, UserFactory
+
+    party = PartyFactory()
+    interaction_log(
+        actor=None,
+        dossier=None,
+        party=party,
+        channel="email",
+        direction="in",
+        summary="E-mail ontvangen: Factuur \u202egnp.exe belasting",
+    )
+    client.force_login(UserFactory())
+    page = client.get(f"/contacten/{party.pk}/").content.decode()
+    assert "\u202e" not in page
+    assert "Factuur gnp.exe belasting" in page

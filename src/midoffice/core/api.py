@@ -64,6 +64,13 @@ class _TextField(serializers.CharField):
         "stuurtekens.",
     }
 
+    def run_validation(self, data: Any = empty) -> Any:
+        # DRF answers "" for a value that trims to nothing before to_internal_value runs:
+        # a lone tab or U+0085 would pass as blank. Check what was sent first.
+        if isinstance(data, str) and control_characters(data, allow=self.allowed_controls):
+            self.fail("control_characters")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
@@ -348,16 +355,21 @@ def error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
     """drf-spectacular post-processing hook: every operation documents the errors it can give.
 
     401, 403 and 429 everywhere (the API needs a token, roles can refuse, and throttling
-    applies to all); 400 where there is input (a body or query parameters); 415 where there
+    applies to all); 400 where there is input (a body or query parameters) and on every
+    POST (the dossier's state can refuse a change, e.g. taking a closed one); 415 where there
     is a body; 404 where the path names an object or a cursor names a page. A view adds
     409 itself (``CONFLICT_RESPONSE``) where it applies.
     """
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             parameters = operation.get("parameters", [])
             codes = ["401", "403", "429"]
-            if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
+            if (
+                method == "post"  # a change the dossier's state can refuse, body or not
+                or "requestBody" in operation
+                or any(p["in"] == "query" for p in parameters)
+            ):
                 codes.append("400")
             if "requestBody" in operation:
                 codes.append("415")

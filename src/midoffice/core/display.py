@@ -81,3 +81,11 @@ def display_text(value: object, placeholder: str = NO_SUBJECT) -> str:
     if not any(_stands_alone(char) for char in shown):
         return placeholder
     return shown
+
+
+def display_body(value: object) -> str:
+    """A message body as it was written, lines kept, without the characters that spoof
+    what is shown: bidi controls and invisible characters go (joiners only where they
+    join), as in ``display_text``; nothing else changes."""
+    lines = ("" if value is None else str(value)).split("\n")
+    return "\n".join(display_text(line, "") if line.strip() else line for line in lines)
