@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from midoffice.accounts.models import Role
-from midoffice.dossiers import services
+from midoffice.dossiers import notices, services
 from midoffice.dossiers.models import Dossier, EventKind, Notification
 from midoffice.dossiers.selectors import dossier_message_recipients
 from tests.factories import UserFactory, open_dossier
@@ -33,7 +33,7 @@ def test_a_reply_notifies_the_handler_only_and_flags_the_dossier(dossier_type, h
     dossier = open_dossier(dossier_type=dossier_type)
     services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
 
-    made = services.dossier_citizen_message(
+    made = notices.dossier_citizen_message(
         dossier=dossier, channel="email", summary="Re: mijn verbouwing"
     )
 
@@ -53,7 +53,7 @@ def test_an_unassigned_dossier_notifies_the_team_members_who_may_take_it(
 ):
     dossier = open_dossier(dossier_type=dossier_type)
 
-    services.dossier_citizen_message(dossier=dossier, channel="portal", summary="Nog een vraag")
+    notices.dossier_citizen_message(dossier=dossier, channel="portal", summary="Nog een vraag")
 
     notified = set(Notification.objects.values_list("user__username", flat=True))
     # Not the absent, inactive or archivist members: they cannot take it now.
@@ -78,11 +78,11 @@ def test_three_replies_are_one_unread_notice_and_the_flag_keeps_the_first_moment
 ):
     dossier = open_dossier(dossier_type=dossier_type)
     services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
-    services.dossier_citizen_message(dossier=dossier, channel="email", summary="1")
+    notices.dossier_citizen_message(dossier=dossier, channel="email", summary="1")
     first = Dossier.objects.get(pk=dossier.pk).unread_since
 
     for n in (2, 3):
-        services.dossier_citizen_message(dossier=dossier, channel="email", summary=str(n))
+        notices.dossier_citizen_message(dossier=dossier, channel="email", summary=str(n))
 
     assert Notification.objects.filter(read_at__isnull=True).count() == 1
     assert Dossier.objects.get(pk=dossier.pk).unread_since == first
@@ -91,15 +91,15 @@ def test_three_replies_are_one_unread_notice_and_the_flag_keeps_the_first_moment
 def test_only_the_handler_opening_the_dossier_clears_the_flag(dossier_type, handler, colleagues):
     dossier = open_dossier(dossier_type=dossier_type)
     services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
-    services.dossier_citizen_message(dossier=dossier, channel="email", summary="Re: vraag")
+    notices.dossier_citizen_message(dossier=dossier, channel="email", summary="Re: vraag")
     dossier.refresh_from_db()
     since = dossier.unread_since
 
     # The team lead looks: still unread for the handler.
-    services.dossier_record_view(actor=colleagues["lead"], dossier=dossier)
+    notices.dossier_record_view(actor=colleagues["lead"], dossier=dossier)
     assert Dossier.objects.get(pk=dossier.pk).unread_since == since
 
-    services.dossier_record_view(actor=handler, dossier=Dossier.objects.get(pk=dossier.pk))
+    notices.dossier_record_view(actor=handler, dossier=Dossier.objects.get(pk=dossier.pk))
 
     assert Dossier.objects.get(pk=dossier.pk).unread_since is None
     assert Notification.objects.get(user=handler).read_at is not None
@@ -110,18 +110,18 @@ def test_only_the_handler_opening_the_dossier_clears_the_flag(dossier_type, hand
 
 def test_resolving_a_thing_reads_everyones_notice_about_it(dossier_type, handler, colleagues):
     dossier = open_dossier(dossier_type=dossier_type)
-    services.notification_send(
+    notices.notification_send(
         users=[handler, colleagues["lead"]],
         dossier=dossier,
         kind=Kind.LETTER_TO_SIGN,
         about="letter:7",
         summary="Antwoord",
     )
-    services.notification_send(
+    notices.notification_send(
         users=[handler], dossier=dossier, kind=Kind.LETTER_TO_SIGN, about="letter:8"
     )
 
-    assert services.notification_resolve(dossier=dossier, about="letter:7") == 2
+    assert notices.notification_resolve(dossier=dossier, about="letter:7") == 2
 
     unread = Notification.objects.filter(read_at__isnull=True)
     assert list(unread.values_list("about", flat=True)) == ["letter:8"]
@@ -134,7 +134,7 @@ def test_message_notices_stay_out_of_the_deadline_digest(dossier_type, handler, 
     handler.save(update_fields=["email"])
     dossier = open_dossier(dossier_type=dossier_type)
     services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
-    services.dossier_citizen_message(dossier=dossier, channel="email", summary="Re: vraag")
+    notices.dossier_citizen_message(dossier=dossier, channel="email", summary="Re: vraag")
 
     assert deadline_digest_send() == 0
     assert mailoutbox == []

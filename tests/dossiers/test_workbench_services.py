@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from midoffice.accounts.models import Role
 from midoffice.core.errors import Conflict, UserError
-from midoffice.dossiers import services
+from midoffice.dossiers import notices, services
 from midoffice.dossiers.models import Event, EventKind, ExternalLink, Interaction, PartyView
 from midoffice.parties.models import Party
 from tests.factories import (
@@ -210,8 +210,8 @@ def test_take_twice_gives_a_clear_conflict(dossier_type, handler):
 def test_views_are_audited(dossier_type, handler):
     dossier = open_dossier(dossier_type=dossier_type)
     party = PartyFactory()
-    services.dossier_record_view(actor=handler, dossier=dossier)
-    services.party_record_view(actor=handler, party=party)
+    notices.dossier_record_view(actor=handler, dossier=dossier)
+    notices.party_record_view(actor=handler, party=party)
     assert dossier.events.filter(kind=EventKind.VIEWED, actor=handler).count() == 1
     assert PartyView.objects.filter(party=party, actor=handler).count() == 1
 
@@ -224,5 +224,5 @@ def test_notifications_are_marked_read(dossier_type, handler):
         Notification.objects.create(
             user=handler, dossier=dossier, kind=kind, created_at=timezone.now()
         )
-    assert services.notification_mark_read(user=handler) == len(Notification.Kind.values)
-    assert services.notification_mark_read(user=handler) == 0
+    assert notices.notification_mark_read(user=handler) == len(Notification.Kind.values)
+    assert notices.notification_mark_read(user=handler) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from midoffice.dossiers import services
+from midoffice.dossiers import notices, services
 from midoffice.dossiers.models import Dossier
 from tests.factories import UserFactory, open_dossier
 
@@ -21,7 +21,7 @@ def test_my_work_and_the_queue_flag_a_new_message_until_the_handler_opens_it(
     replied = open_dossier(dossier_type=dossier_type, subject="Vraag met antwoord")
     for dossier in (quiet, replied):
         services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
-    services.dossier_citizen_message(dossier=replied, channel="email", summary="Re: vraag")
+    notices.dossier_citizen_message(dossier=replied, channel="email", summary="Re: vraag")
     client.force_login(handler)
 
     with django_assert_max_num_queries(14):
@@ -51,15 +51,15 @@ def test_an_unassigned_dossier_with_a_new_message_is_flagged_for_the_team(
     client, dossier_type, handler
 ):
     dossier = open_dossier(dossier_type=dossier_type, subject="Niemand heeft dit")
-    services.dossier_citizen_message(dossier=dossier, channel="portal", summary="Nog iets")
+    notices.dossier_citizen_message(dossier=dossier, channel="portal", summary="Nog iets")
     client.force_login(handler)
 
     queue = client.get(f"/wachtrij/{dossier_type.team.code}/").content.decode()
     home = client.get("/").content.decode()
-    notices = client.get("/meldingen/").content.decode()
+    notices_page = client.get("/meldingen/").content.decode()
 
     assert queue.count(MARK) == 1
     unassigned = home[home.index("Nog niet toegewezen in mijn teams") :]
     assert unassigned.count(MARK) == 1
-    assert "Nieuwe vraag via het portaal" in notices
-    assert "Nog iets" in notices
+    assert "Nieuwe vraag via het portaal" in notices_page
+    assert "Nog iets" in notices_page

@@ -26,7 +26,7 @@ from midoffice.correspondence.storage import file_read, file_store
 from midoffice.correspondence.templating import TemplateInvalid, template_render
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Notification
-from midoffice.dossiers.services import notification_resolve, notification_send
+from midoffice.dossiers.notices import notification_resolve, notification_send
 from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.pades import signature_check
 

@@ -22,7 +22,8 @@ from midoffice.core.display import display_text
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
-from midoffice.dossiers.services import dossier_citizen_message, dossier_open, interaction_log
+from midoffice.dossiers.notices import dossier_citizen_message
+from midoffice.dossiers.services import dossier_open, interaction_log
 from midoffice.intake import kinds, storage
 from midoffice.intake.mailparse import ParsedMessage
 from midoffice.intake.models import Attachment, InboundMessage, SentMessage

@@ -25,12 +25,8 @@ from midoffice.core.errors import UserError
 from midoffice.core.mail import send_plain
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction
-from midoffice.dossiers.services import (
-    Location,
-    dossier_citizen_message,
-    dossier_open,
-    interaction_log,
-)
+from midoffice.dossiers.notices import dossier_citizen_message
+from midoffice.dossiers.services import Location, dossier_open, interaction_log
 from midoffice.parties.identifiers import email_match_key, normalise_insz
 from midoffice.parties.models import Party
 from midoffice.parties.selectors import party_find_by_email

@@ -23,7 +23,7 @@ from midoffice.core.preview import (
     preview_headers,
     sniff,
 )
-from midoffice.dossiers import services as dossier_services
+from midoffice.dossiers import notices
 from midoffice.dossiers.models import Dossier
 from midoffice.intake import services as intake_services
 from midoffice.intake.models import Attachment
@@ -78,7 +78,7 @@ def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int)
     dossier, attachment = _attachment(user, reference, attachment_id)
     if attachment.held:
         return _held(request, dossier, attachment)
-    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    notices.dossier_record_view(actor=user, dossier=dossier)
     # Always a download, never rendered in our origin: mail attachments are untrusted.
     return _respond(
         attachment.data,
@@ -108,7 +108,7 @@ def _preview(
                 f"zo’n bestand is ({kinds}). Download het bestand als je het toch wilt openen."
             ),
         )
-    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    notices.dossier_record_view(actor=user, dossier=dossier)
     return _respond(data, preview_headers(media_type=media_type, filename=filename))
 
 
@@ -151,7 +151,7 @@ def dossier_document_download(
     """Download a file the citizen added in the portal to a dossier the user may see."""
     user = staff_user(request)
     dossier, name, data = _document(user, reference, document_id)
-    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    notices.dossier_record_view(actor=user, dossier=dossier)
     return _respond(data, download_headers(filename=name))
 
 

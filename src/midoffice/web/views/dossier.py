@@ -24,7 +24,7 @@ from midoffice.core import clock
 from midoffice.core.errors import UserError
 from midoffice.correspondence.models import Letter
 from midoffice.correspondence.selectors import letter_last_left
-from midoffice.dossiers import selectors, workflow
+from midoffice.dossiers import notices, selectors, workflow
 from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.intake.proposals import Proposal, dossier_proposals, proposal_apply
@@ -158,7 +158,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
 def dossier_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = staff_user(request)
     dossier = dossier_or_404(user, reference)
-    dossier_services.dossier_record_view(actor=user, dossier=dossier)
+    notices.dossier_record_view(actor=user, dossier=dossier)
     return render(request, "web/dossier.html", _dossier_context(user, dossier))
 
 

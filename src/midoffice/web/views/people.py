@@ -18,8 +18,8 @@ from midoffice.accounts.permissions import Action
 from midoffice.catalog.models import DossierType
 from midoffice.core import clock
 from midoffice.core.errors import NotFound, UserError
+from midoffice.dossiers import notices, selectors
 from midoffice.dossiers import search as search_module
-from midoffice.dossiers import selectors
 from midoffice.dossiers import services as dossier_services
 from midoffice.parties import selectors as party_selectors
 from midoffice.parties import services as party_services
@@ -57,7 +57,7 @@ def _contact_context(party: Party) -> dict[str, Any]:
 def contact_detail(request: HttpRequest, party_id: int) -> HttpResponse:
     user = staff_user(request)
     party = _party_or_404(party_id)
-    dossier_services.party_record_view(actor=user, party=party)
+    notices.party_record_view(actor=user, party=party)
     return render(
         request,
         "web/contact.html",
@@ -167,7 +167,7 @@ def contact_edit(request: HttpRequest, party_id: int) -> HttpResponse:
         anchor = EDIT_ANCHORS.get(form, "")
         url = reverse("web:contact_edit", args=[party.pk])
         return redirect(f"{url}#{anchor}" if anchor else url)
-    dossier_services.party_record_view(actor=user, party=party)
+    notices.party_record_view(actor=user, party=party)
     context.update(
         _contact_context(party),
         history=party_selectors.consent_history(party=party),
@@ -255,7 +255,7 @@ def frontdesk_register(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     if request.method == "POST":
-        count = dossier_services.notification_mark_read(user=user)
+        count = notices.notification_mark_read(user=user)
         messages.success(request, f"{count} melding(en) gelezen.")
         return redirect("web:notifications")
     return render(
