@@ -103,6 +103,22 @@ def test_sending_back_resolves_it_and_a_new_submission_notifies_again(
     assert notified(unread_only=True) == {"lotte", "marc", "directeur"}
 
 
+def test_a_letter_sent_back_tells_its_author_why_until_she_submits_again(
+    client, dossier, handler, letter_template, signer, others
+):
+    """The signer sent the letter back; the handler who wrote it heard nothing."""
+    letter = submitted(dossier, handler, letter_template)
+    letter = services.letter_refuse(actor=signer, letter=letter, reason="Vermeld de termijn.")
+    refused = Notification.Kind.LETTER_REFUSED
+    assert notified(refused, unread_only=True) == {handler.username}
+    notice = Notification.objects.get(kind=refused)
+    assert notice.summary.endswith(": Vermeld de termijn.")
+    client.force_login(handler)
+    assert "Vermeld de termijn." in client.get("/meldingen/").content.decode()
+    services.letter_submit(actor=handler, letter=letter)
+    assert notified(refused, unread_only=True) == set()
+
+
 def test_a_letter_without_signature_notifies_nobody(dossier, handler, letter_template, signer):
     letter_template.requires_signature = False
     letter_template.save(update_fields=["requires_signature"])

@@ -256,6 +256,7 @@ def letter_submit(*, actor: User, letter: Letter) -> Letter:
             current.state = LetterState.TO_SIGN
             current.save(update_fields=[*fields, "state", "updated_at"])
             _event(current, actor=actor, summary=f"Brief ter ondertekening: {current.subject}")
+            notification_resolve(dossier=current.dossier, about=_about(current))  # a refusal
             _notify_signers(current, actor=actor)
         else:
             current.save(update_fields=[*fields, "updated_at"])
@@ -337,6 +338,16 @@ def letter_refuse(*, actor: User, letter: Letter, reason: str) -> Letter:
     current.save(update_fields=["state", "refusal_reason", "pdf_name", "pdf_sha256", "updated_at"])
     _event(current, actor=actor, summary=f"Brief teruggestuurd: {reason}"[:300])
     notification_resolve(dossier=current.dossier, about=_about(current))
+    # The one who wrote it hears why (the other signers' notices are done above).
+    author = current.created_by
+    if author is not None and author.is_active and author.pk != actor.pk:
+        notification_send(
+            users=[author],
+            dossier=current.dossier,
+            kind=Notification.Kind.LETTER_REFUSED,
+            about=_about(current),
+            summary=f"{current.subject}: {reason}",
+        )
     return current
 
 

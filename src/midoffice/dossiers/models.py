@@ -314,6 +314,7 @@ class Notification(models.Model):
         DEADLINE_WARNING = "deadline_warning", "Termijn loopt af"
         DEADLINE_OVERDUE = "deadline_overdue", "Termijn overschreden"
         LETTER_TO_SIGN = "letter_to_sign", "Brief te ondertekenen"
+        LETTER_REFUSED = "letter_refused", "Brief teruggestuurd"
         CITIZEN_MAIL = "citizen_mail", "Nieuwe e-mail van de burger"
         PORTAL_QUESTION = "portal_question", "Nieuwe vraag via het portaal"
 
