@@ -60,3 +60,28 @@ def axe_violations(page) -> list[tuple[str, str, list[str]]]:
         (v["id"], v["help"], [str(n["target"]) for n in v["nodes"][:3]])
         for v in results.response["violations"]
     ]
+
+
+def letter_town(settings, tmp_path) -> None:
+    """Leemdonk's demo data with its letter templates and a demo signing certificate,
+    files in a fresh folder, mail caught in memory: what a letter's hand-over needs."""
+    from midoffice.web.demo import load_demo_data
+
+    settings.SESSION_COOKIE_SECURE = False  # the live server speaks plain http
+    settings.CSRF_COOKIE_SECURE = False
+    settings.DOSIS_ENDPOINT = ""
+    settings.MAGDA_EMAIL = False
+    settings.SIGNING_PLUGIN = "pades"
+    settings.SIGNING_P12 = str(tmp_path / "signing" / "town.p12")
+    settings.SIGNING_P12_PASSWORD = ""
+    settings.SIGNING_TRUST_ROOT = ""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
+    (tmp_path / "signing").mkdir()
+    load_demo_data()

@@ -28,8 +28,7 @@ from midoffice.dossiers import services as dossier_services
 from midoffice.dossiers.models import Dossier
 from midoffice.intake import services as intake_services
 from midoffice.parties.models import Consent, Party, PartyChange
-from midoffice.web.demo import load_demo_data
-from tests.browser.conftest import SCREENSHOTS, axe_violations
+from tests.browser.conftest import SCREENSHOTS, axe_violations, letter_town
 from tests.browser.test_workbench_browser import sign_in, tab  # noqa: F401
 from tests.intake.conftest import make_mail, receive
 
@@ -50,25 +49,8 @@ Kerkstraat 12, 2640 Leemdonk
 def town(settings, tmp_path):
     """Leemdonk's demo data, its letter templates and a demo signing certificate; files
     and caught mail in a fresh folder."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.DOSIS_ENDPOINT = ""
-    settings.MAGDA_EMAIL = False
+    letter_town(settings, tmp_path)
     settings.CHANNEL_FALLBACK = ["ebox", "email", "paper"]
-    settings.SIGNING_PLUGIN = "pades"
-    settings.SIGNING_P12 = str(tmp_path / "signing" / "town.p12")
-    settings.SIGNING_P12_PASSWORD = ""
-    settings.SIGNING_TRUST_ROOT = ""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "files")},
-        },
-    }
-    (tmp_path / "signing").mkdir()
-    load_demo_data()
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from midoffice.correspondence.models import Letter, LetterState, LetterTemplate
 from midoffice.dossiers.models import Dossier, Notification
 from midoffice.intake import services as intake_services
 from midoffice.integrations.fake_oidc.server import FakeOidcProvider
-from midoffice.web.demo import load_demo_data
-from tests.browser.conftest import SCREENSHOTS, axe_violations
+from tests.browser.conftest import SCREENSHOTS, axe_violations, letter_town
 from tests.browser.test_workbench_browser import check, sign_in, tab  # noqa: F401
 from tests.intake.conftest import make_mail, receive
 
@@ -39,24 +38,7 @@ PLAN = b"%PDF-1.4\n% plan van de carport\n%%EOF\n"
 def town(settings, tmp_path):
     """Leemdonk's demo data, its letter templates and a demo signing certificate, with
     files in a fresh folder."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.DOSIS_ENDPOINT = ""
-    settings.MAGDA_EMAIL = False
-    settings.SIGNING_PLUGIN = "pades"
-    settings.SIGNING_P12 = str(tmp_path / "signing" / "town.p12")
-    settings.SIGNING_P12_PASSWORD = ""
-    settings.SIGNING_TRUST_ROOT = ""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "files")},
-        },
-    }
-    (tmp_path / "signing").mkdir()
-    load_demo_data()
+    letter_town(settings, tmp_path)
     return {
         "renovation": Dossier.objects.get(subject=RENOVATION),
         "carport": Dossier.objects.get(subject=CARPORT),

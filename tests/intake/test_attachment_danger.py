@@ -6,33 +6,16 @@ the parser makes of containers (zip archives, attached messages). No database.
 
 from __future__ import annotations
 
-import io
 import struct
-import zipfile
 from email.message import EmailMessage
 
 import pytest
 
 from midoffice.intake.mailparse import parse_message
 from midoffice.intake.mailparse.danger import DangerKind, judge
+from tests.intake.samples import pe_program, zip_of
 
 RLO = "\u202e"
-
-
-def _pe() -> bytes:
-    pe = bytearray(256)
-    pe[0:2] = b"MZ"
-    pe[0x3C:0x40] = struct.pack("<I", 0x80)
-    pe[0x80:0x84] = b"PE\x00\x00"
-    return bytes(pe)
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 FREE, END, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
@@ -181,7 +164,7 @@ def test_a_program_by_its_declared_type():
 @pytest.mark.parametrize(
     ("content", "what"),
     [
-        (_pe(), "een Windows-programma"),
+        (pe_program(), "een Windows-programma"),
         (b"\x7fELF\x02\x01\x01" + bytes(60), "een Linux-programma"),
         (b"\xcf\xfa\xed\xfe" + bytes(60), "een macOS-programma"),
         (
@@ -201,13 +184,13 @@ def test_programs_by_their_bytes_behind_a_documents_name(content, what):
 
 
 def test_an_unnamed_program_is_dangerous_but_not_disguised():
-    danger = judge(None, "application/octet-stream", _pe())
+    danger = judge(None, "application/octet-stream", pe_program())
     assert danger is not None
     assert not danger.disguised
 
 
 def test_macros_inside_an_office_package_whatever_its_name():
-    package = _zip({"[Content_Types].xml": b"<Types/>", "word/vbaProject.bin": b"vba"})
+    package = zip_of({"[Content_Types].xml": b"<Types/>", "word/vbaProject.bin": b"vba"})
     parsed = parse_message(_mail(("offerte.docx", "application/octet-stream", package)))
     danger = parsed.attachments[0].danger
     assert danger is not None
@@ -215,7 +198,7 @@ def test_macros_inside_an_office_package_whatever_its_name():
     assert danger.reason_nl == (
         "dit is een Office-document met macro's (herkend aan de inhoud) met een misleidende naam"
     )
-    plain = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    plain = zip_of({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
     assert (
         parse_message(_mail(("brief.docx", "application/octet-stream", plain)))
         .attachments[0]
@@ -247,7 +230,7 @@ def _mail(*attachments: tuple[str, str, bytes]) -> bytes:
 
 
 def test_a_zip_with_a_program_inside_is_dangerous_itself():
-    archive = _zip({"plan.pdf": b"%PDF-1.4", "setup.exe": _pe()})
+    archive = zip_of({"plan.pdf": b"%PDF-1.4", "setup.exe": pe_program()})
     parsed = parse_message(_mail(("stukken.zip", "application/zip", archive)))
     danger = parsed.attachments[0].danger
     assert danger is not None
@@ -261,7 +244,7 @@ def test_a_zip_with_a_program_inside_is_dangerous_itself():
 
 
 def test_a_zip_with_a_disguised_program_is_disguised():
-    archive = _zip({"factuur.pdf.exe": _pe()})
+    archive = zip_of({"factuur.pdf.exe": pe_program()})
     danger = parse_message(_mail(("factuur.zip", "application/zip", archive))).attachments[0].danger
     assert danger is not None
     assert danger.disguised
@@ -271,7 +254,7 @@ def test_a_zip_with_a_disguised_program_is_disguised():
 
 
 def test_a_forwarded_message_with_a_program_is_dangerous_itself():
-    inner = _mail(("factuur.pdf.exe", "application/octet-stream", _pe()))
+    inner = _mail(("factuur.pdf.exe", "application/octet-stream", pe_program()))
     outer = EmailMessage()
     outer["Subject"], outer["From"], outer["To"] = "Fwd", "emma@voorbeeld.example", "x@x.be"
     outer.set_content("Doorgestuurd.")

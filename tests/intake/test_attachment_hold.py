@@ -10,9 +10,6 @@ table; it is written to the timeline.
 from __future__ import annotations
 
 import importlib
-import io
-import struct
-import zipfile
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -25,24 +22,9 @@ from midoffice.intake import services
 from midoffice.intake.models import Attachment
 from tests.factories import TeamFactory, UserFactory
 from tests.intake.conftest import make_mail, receive
+from tests.intake.samples import pe_program, zip_of
 
 DISGUISED = "dit is een Windows-programma (.exe) met een misleidende naam"
-
-
-def _pe() -> bytes:
-    pe = bytearray(256)
-    pe[0:2] = b"MZ"
-    pe[0x3C:0x40] = struct.pack("<I", 0x80)
-    pe[0x80:0x84] = b"PE\x00\x00"
-    return bytes(pe)
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -58,7 +40,7 @@ def invoice_mail(source):
         sender="Boekhouding <facturen@onbekend.example>",
         body="In bijlage uw factuur.",
         attachments=[
-            ("factuur.pdf.exe", "application/pdf", _pe()),
+            ("factuur.pdf.exe", "application/pdf", pe_program()),
             ("voorwaarden.pdf", "application/pdf", b"%PDF-1.4 voorwaarden"),
         ],
     )
@@ -94,7 +76,7 @@ def test_a_disguised_program_gets_no_acknowledgement(invoice_mail):
 
 def test_a_zip_with_a_program_is_held_but_the_citizen_is_acknowledged(source):
     """A citizen may zip her plans with a viewer program: held, yet answered (ADR 12)."""
-    archive = _zip({"plan.pdf": b"%PDF-1.4", "viewer.exe": _pe()})
+    archive = zip_of({"plan.pdf": b"%PDF-1.4", "viewer.exe": pe_program()})
     message = receive(make_mail(attachments=[("plannen.zip", "application/zip", archive)]), source)
     held = Attachment.objects.get(message=message)
     assert held.is_held
