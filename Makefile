@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
+	# The E-ARK validator pins an older lxml than pyHanko needs; it runs on ours (ADR 14).
+	$(BIN)/pip install -q --no-deps eark-validator==1.1.3
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 

@@ -149,6 +149,8 @@ INSTALLED_APPS = [
     "midoffice.routing",
     "midoffice.correspondence",
     "midoffice.intake",
+    "midoffice.appointments",
+    "midoffice.archive",
     "midoffice.web",
     "midoffice.publication",
     "midoffice.portal",

@@ -49,6 +49,13 @@ write_letter             -          own     own       -         -             -
 sign_letter              -          -       own       -         -             -
 manage_mail              -          -       -         -         any           -
 release_attachment       -          own     own       -         any           -
+book_appointment         any        own     own       -         -             any
+record_attendance        any        own     own       -         -             -
+set_legal_hold           -          -       -         any       -             -
+transfer_archive         -          -       -         any       -             any
+propose_destruction      -          -       -         any       -             -
+review_destruction       -          -       any       any       -             -
+approve_destruction      -          -       -         any       -             -
 """
 ROLES = [
     Role.FRONT_DESK,

@@ -44,6 +44,13 @@ class Action(models.TextChoices):
     SIGN_LETTER = "sign_letter", "Brief ondertekenen of terugsturen"
     MANAGE_MAIL = "manage_mail", "Opgevangen post en quarantaine inzien en opnieuw verwerken"
     RELEASE_ATTACHMENT = "release_attachment", "Tegengehouden bijlage vrijgeven"
+    BOOK_APPOINTMENT = "book_appointment", "Afspraak maken, verplaatsen of annuleren"
+    RECORD_ATTENDANCE = "record_attendance", "Aankomst of niet-komen bij een afspraak noteren"
+    SET_LEGAL_HOLD = "set_legal_hold", "Archiefblokkering instellen of opheffen"
+    TRANSFER_ARCHIVE = "transfer_archive", "Dossiers overbrengen naar het e-depot"
+    PROPOSE_DESTRUCTION = "propose_destruction", "Vernietigingslijst opstellen"
+    REVIEW_DESTRUCTION = "review_destruction", "Vernietigingslijst beoordelen"
+    APPROVE_DESTRUCTION = "approve_destruction", "Vernietiging definitief goedkeuren"
 
 
 class Scope(enum.Enum):
@@ -132,10 +139,37 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.TEAM_LEAD: OWN,
         Role.ADMINISTRATOR: ANY,
     },
+    # Appointments: the front desk books for every team (like registering); who works a
+    # dossier books, moves and cancels its appointments. A booking without a dossier opens
+    # one, so only the role counts there.
+    Action.BOOK_APPOINTMENT: {
+        Role.FRONT_DESK: ANY,
+        Role.HANDLER: OWN,
+        Role.TEAM_LEAD: OWN,
+        Role.SYSTEM: ANY,
+    },
+    Action.RECORD_ATTENDANCE: {Role.FRONT_DESK: ANY, Role.HANDLER: OWN, Role.TEAM_LEAD: OWN},
+    # Archiving is the archivist's: a legal hold and the transfer per dossier; destruction
+    # lists are proposed and finally approved by archivists and reviewed by a team lead
+    # (the list names its reviewer; the service checks it is that person).
+    Action.SET_LEGAL_HOLD: {Role.ARCHIVIST: ANY},
+    Action.TRANSFER_ARCHIVE: {Role.ARCHIVIST: ANY, Role.SYSTEM: ANY},
+    Action.PROPOSE_DESTRUCTION: {Role.ARCHIVIST: ANY},
+    Action.REVIEW_DESTRUCTION: {Role.TEAM_LEAD: ANY, Role.ARCHIVIST: ANY},
+    Action.APPROVE_DESTRUCTION: {Role.ARCHIVIST: ANY},
 }
 
 # Actions that are not done on one dossier: only the role counts.
-WITHOUT_DOSSIER = frozenset({Action.REGISTER, Action.REGISTER_CONTACT, Action.MANAGE_MAIL})
+WITHOUT_DOSSIER = frozenset(
+    {
+        Action.REGISTER,
+        Action.REGISTER_CONTACT,
+        Action.MANAGE_MAIL,
+        Action.PROPOSE_DESTRUCTION,
+        Action.REVIEW_DESTRUCTION,
+        Action.APPROVE_DESTRUCTION,
+    }
+)
 
 # Signing officers outside the team (the general director, an alderman's secretary):
 # this Django permission widens signing to every team.
@@ -159,6 +193,13 @@ MESSAGES: dict[Action, str] = {
     Action.SIGN_LETTER: "Je mag deze brief niet ondertekenen.",
     Action.MANAGE_MAIL: "De opgevangen post en de quarantaine zijn alleen voor beheerders.",
     Action.RELEASE_ATTACHMENT: "Je mag tegengehouden bijlagen van dit dossier niet vrijgeven.",
+    Action.BOOK_APPOINTMENT: "Je mag voor dit dossier geen afspraken maken of wijzigen.",
+    Action.RECORD_ATTENDANCE: "Je mag bij deze afspraak geen aankomst of afwezigheid noteren.",
+    Action.SET_LEGAL_HOLD: "Alleen een archivaris mag een archiefblokkering instellen of opheffen.",
+    Action.TRANSFER_ARCHIVE: "Alleen een archivaris mag dossiers overbrengen naar het e-depot.",
+    Action.PROPOSE_DESTRUCTION: "Alleen een archivaris mag een vernietigingslijst opstellen.",
+    Action.REVIEW_DESTRUCTION: "Je mag deze vernietigingslijst niet beoordelen.",
+    Action.APPROVE_DESTRUCTION: "Alleen een archivaris mag een vernietiging goedkeuren.",
 }
 
 

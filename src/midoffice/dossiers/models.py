@@ -121,6 +121,24 @@ class Dossier(models.Model):
         blank=True,
         help_text="Een bericht van de burger dat de behandelaar nog niet las (e-mail, portaal).",
     )
+    # Archiving (the archive app): set when the dossier closes, from the type's (or the
+    # result's) retention rule; cleared when it reopens. A legal hold stops every archive
+    # action until an archivist lifts it.
+    archive_action = models.CharField(
+        "archiefactie",
+        max_length=10,
+        choices=[("", "Nog niet bepaald"), ("keep", "Bewaren"), ("destroy", "Vernietigen")],
+        blank=True,
+        default="",
+    )
+    archive_date = models.DateField("archiefactiedatum", null=True, blank=True)
+    legal_hold_reason = models.CharField(
+        "archiefblokkering",
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Zolang hier een reden staat, wordt het dossier niet overgebracht of vernietigd.",
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -153,6 +171,12 @@ class Dossier(models.Model):
                 fields=["deadline"],
                 name="dossier_scan_overdue_idx",
                 condition=Q(is_open=True) & Q(warning_level__lt=2),
+            ),
+            # The daily archive run: closed dossiers whose archive date has come.
+            models.Index(
+                fields=["archive_action", "archive_date"],
+                name="dossier_archive_due_idx",
+                condition=Q(is_open=False),
             ),
         ]
 
@@ -221,6 +245,16 @@ class EventKind(models.TextChoices):
     ATTACHMENT_HELD = "attachment.held", "Bijlage tegengehouden"
     ATTACHMENT_RELEASED = "attachment.released", "Tegengehouden bijlage vrijgegeven"
     VIEWED = "dossier.viewed", "Ingekeken"
+    APPOINTMENT_BOOKED = "appointment.booked", "Afspraak gemaakt"
+    APPOINTMENT_RESCHEDULED = "appointment.rescheduled", "Afspraak verplaatst"
+    APPOINTMENT_CANCELLED = "appointment.cancelled", "Afspraak geannuleerd"
+    APPOINTMENT_ARRIVED = "appointment.arrived", "Aangemeld voor de afspraak"
+    APPOINTMENT_NO_SHOW = "appointment.no_show", "Niet gekomen op de afspraak"
+    ARCHIVE_DETERMINED = "archive.determined", "Archiefactie bepaald"
+    LEGAL_HOLD_SET = "archive.hold_set", "Archiefblokkering ingesteld"
+    LEGAL_HOLD_LIFTED = "archive.hold_lifted", "Archiefblokkering opgeheven"
+    ARCHIVE_TRANSFERRED = "archive.transferred", "Overgebracht naar het e-depot"
+    DESTRUCTION_LISTED = "archive.destruction_listed", "Op een vernietigingslijst gezet"
 
 
 class Event(AppendOnlyModel):
