@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -76,7 +77,11 @@ class Room(models.Model):
         verbose_name_plural = "zalen"
         ordering = ["location__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["location", "name"], name="room_unique_name")
+            models.UniqueConstraint(
+                fields=["location", "name"],
+                name="room_unique_name",
+                violation_error_message="Deze locatie heeft al een zaal met deze naam.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -101,6 +106,12 @@ class Service(models.Model):
     allow_physical = models.BooleanField("op het gemeentehuis", default=True)
     allow_digital = models.BooleanField("via video", default=False)
     allow_hybrid = models.BooleanField("hybride", default=False)
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        "tijd tussen twee begintijden (minuten)",
+        default=15,
+        validators=[MaxValueValidator(480)],
+        help_text="Om de hoeveel minuten een afspraak kan beginnen. 0: de duur van de dienst.",
+    )
     min_notice_hours = models.PositiveSmallIntegerField(
         "minstens zoveel uur vooraf boeken", default=24
     )
@@ -140,6 +151,12 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not (self.allow_physical or self.allow_digital or self.allow_hybrid):
+            raise ValidationError(
+                "Kies minstens één wijze: op het gemeentehuis, via video of hybride."
+            )
 
     @property
     def modes(self) -> list[str]:
@@ -187,7 +204,11 @@ class WorkingHours(models.Model):
         verbose_name_plural = "werkuren"
         ordering = ["user", "weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="hours_end_after")
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="hours_end_after",
+                violation_error_message="Het einde moet na het begin liggen.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -212,7 +233,11 @@ class Absence(models.Model):
         verbose_name_plural = "afwezigheden"
         ordering = ["start"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="absence_end_after")
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="absence_end_after",
+                violation_error_message="Het einde moet na het begin liggen.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -281,7 +306,11 @@ class BookingAnswer(models.Model):
         verbose_name_plural = "antwoorden (afspraak)"
         ordering = ["question", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["question", "code"], name="answer_unique_code")
+            models.UniqueConstraint(
+                fields=["question", "code"],
+                name="answer_unique_code",
+                violation_error_message="Deze vraag heeft al een antwoord met deze code.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -322,11 +351,20 @@ class BookingRule(models.Model):
             models.CheckConstraint(
                 condition=Q(service__isnull=False) ^ Q(info_page__isnull=False),
                 name="rule_service_xor_info",
+                violation_error_message="Kies een dienst of een infopagina: één van beide.",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.order}: {self.service or self.info_page}"
+
+    def clean(self) -> None:
+        if self.info_page_id and self.mode:
+            raise ValidationError({"mode": "Een infopagina heeft geen wijze."})
+        if self.service is not None and self.mode and self.mode not in self.service.modes:
+            raise ValidationError(
+                {"mode": f"{self.service} kan niet {self.get_mode_display().lower()}."}
+            )
 
 
 class AppointmentStatus(models.TextChoices):
@@ -413,7 +451,12 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["staff", "start"], name="appointment_staff_idx"),
             models.Index(fields=["room", "start"], name="appointment_room_idx"),
-            models.Index(fields=["start"], name="appointment_start_idx"),
+            # The free-slot search reads every appointment in a range of days: with these
+            # columns in the index it never visits the table (an index-only scan).
+            models.Index(
+                fields=["start", "busy_until", "staff", "room", "status"],
+                name="appointment_agenda_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="appt_end_after"),
