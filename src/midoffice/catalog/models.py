@@ -85,6 +85,14 @@ class RetentionRule(models.Model):
         return f"{self.name} ({self.period_years} j, {self.get_action_display()})"
 
 
+class RetentionStart(models.TextChoices):
+    """Which date of a dossier starts a rule whose trigger is "the result's date"."""
+
+    RESULT = "", "Afsluiten met het resultaat"
+    DEADLINE = "deadline", "Uiterste behandeldatum"
+    RECEIVED = "received", "Ontvangst van de vraag"
+
+
 class DossierType(models.Model):
     """A kind of citizen question with its team, deadlines and workflow."""
 
@@ -132,6 +140,27 @@ class DossierType(models.Model):
         related_name="dossier_types",
         verbose_name="bewaarregel",
     )
+    retention_start = models.CharField(
+        "start van de bewaartermijn bij 'datum van het resultaat'",
+        max_length=10,
+        choices=RetentionStart.choices,
+        blank=True,
+        default=RetentionStart.RESULT,
+        help_text=(
+            "Voor bewaarregels die starten bij de datum van het resultaat: die datum is "
+            "het afsluiten met dat resultaat, tenzij het type een andere datum noemt."
+        ),
+    )
+    # Digitaal Archief Vlaanderen's model is serie → dossier → stuk: every dossier of this
+    # type belongs to this series of the series register and inherits its metadata.
+    archive_series_code = models.CharField(
+        "archiefserie (id)",
+        max_length=80,
+        blank=True,
+        default="",
+        help_text="Het id van de serie in het serieregister van het e-depot.",
+    )
+    archive_series_name = models.CharField("archiefserie", max_length=200, blank=True, default="")
     confidential = models.BooleanField(
         "vertrouwelijk", default=False, help_text="Alleen zichtbaar voor het eigen team."
     )
@@ -232,6 +261,15 @@ class ResultType(models.Model):
     )
     code = models.SlugField(max_length=40)
     name = models.CharField("naam", max_length=120)
+    retention_rule = models.ForeignKey(
+        RetentionRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="result_types",
+        verbose_name="bewaarregel",
+        help_text="Leeg: de bewaarregel van het dossiertype (zoals een selectielijst).",
+    )
 
     class Meta:
         verbose_name = "resultaat"

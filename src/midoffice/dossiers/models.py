@@ -52,6 +52,13 @@ class IntakeChannel(models.TextChoices):
     API = "api", "Koppeling"
 
 
+class ArchiveState(models.TextChoices):
+    NONE = "", "Nog niet uitgevoerd"
+    TRANSFERRING = "transferring", "Wordt overgebracht"
+    TRANSFERRED = "transferred", "Overgebracht naar het e-depot"
+    DESTROYED = "destroyed", "Vernietigd"
+
+
 class Dossier(models.Model):
     reference = models.CharField("dossiernummer", max_length=11, unique=True)
     dossier_type = models.ForeignKey(DossierType, on_delete=models.PROTECT, verbose_name="type")
@@ -139,6 +146,15 @@ class Dossier(models.Model):
         default="",
         help_text="Zolang hier een reden staat, wordt het dossier niet overgebracht of vernietigd.",
     )
+    # Where the archive action stands: "" until it is done (the daily run finds what is
+    # due among those), then transferring → transferred (e-depot) or destroyed.
+    archive_state = models.CharField(
+        "archieftoestand",
+        max_length=12,
+        choices=ArchiveState.choices,
+        blank=True,
+        default=ArchiveState.NONE,
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -172,11 +188,14 @@ class Dossier(models.Model):
                 name="dossier_scan_overdue_idx",
                 condition=Q(is_open=True) & Q(warning_level__lt=2),
             ),
-            # The daily archive run: closed dossiers whose archive date has come.
+            # The daily archive run and the archivist's list: closed dossiers whose archive
+            # action is still to do (no hold, not transferred or destroyed), by date. The
+            # type rides along (a key column: SQLite has no INCLUDE) so the daily count per
+            # action and type reads only this index; what is done or held drops out of it.
             models.Index(
-                fields=["archive_action", "archive_date"],
-                name="dossier_archive_due_idx",
-                condition=Q(is_open=False),
+                fields=["archive_action", "archive_date", "id", "dossier_type"],
+                name="dossier_archive_pending_idx",
+                condition=Q(is_open=False, archive_state="", legal_hold_reason=""),
             ),
         ]
 

@@ -21,6 +21,7 @@ from midoffice.dossiers.deadlines import DayUnit, TownCalendar, add_days, comput
 from midoffice.dossiers.deadlines import Suspension as SuspensionPeriod
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import (
+    ArchiveState,
     Dossier,
     DossierParty,
     EventKind,
@@ -30,6 +31,7 @@ from midoffice.dossiers.models import (
     StatusChange,
     Suspension,
 )
+from midoffice.dossiers.retention import dossier_archive_clear, dossier_archive_determine
 from midoffice.dossiers.search import search_index_dossier
 from midoffice.dossiers.selectors import town_calendar
 from midoffice.parties.models import Party
@@ -300,6 +302,102 @@ def dossier_change_status(
             "citizen_text": new.citizen_text or new.name,
         },
     )
+    if new.phase == Phase.CLOSED:
+        dossier_archive_determine(dossier=dossier, actor=actor, why="closed")
+    elif old.phase == Phase.CLOSED:
+        dossier_archive_clear(dossier=dossier, actor=actor, why="reopened")
+    hooks.run_status_changed(dossier, change)
+    return dossier
+
+
+def _archived_refusal(dossier: Dossier) -> str | None:
+    if dossier.archive_state == ArchiveState.NONE:
+        return None
+    state = dossier.get_archive_state_display().lower()
+    return f"Dit dossier is {state}: het kan niet meer wijzigen."
+
+
+@transaction.atomic
+def dossier_change_result(
+    *, actor: User | None, dossier: Dossier, result_code: str, reason: str
+) -> Dossier:
+    """Give a closed dossier another result; its archive action and date follow."""
+    dossier = _lock(dossier)
+    require(actor, Action.CLOSE, dossier)
+    if dossier.is_open:
+        raise UserError("Een open dossier krijgt een resultaat bij het afsluiten.", field="result")
+    if refusal := _archived_refusal(dossier):
+        raise UserError(refusal)
+    reason = reason.strip()
+    if not reason:
+        raise UserError("Geef een reden voor het nieuwe resultaat.", field="reason")
+    result = dossier.dossier_type.result_types.filter(code=result_code).first()
+    if result is None:
+        raise UserError("Dit resultaat bestaat niet voor dit dossiertype.", field="result")
+    if result.pk == dossier.result_id:
+        raise UserError("Het dossier heeft dit resultaat al.", field="result")
+    old = dossier.result
+    dossier.result = result
+    dossier.save(update_fields=["result"])
+    event_record(
+        dossier=dossier,
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        summary=f"Resultaat: {result.name}" + (f" (was {old.name})" if old else ""),
+        data={
+            "result_changed": True,
+            "from_result": old.code if old else "",
+            "result": result.code,
+            "reason": reason,
+        },
+    )
+    dossier_archive_determine(dossier=dossier, actor=actor, why="result_changed")
+    return dossier
+
+
+@transaction.atomic
+def dossier_reopen(*, actor: User | None, dossier: Dossier, reason: str) -> Dossier:
+    """Open a closed dossier again (in its first "in behandeling" status).
+
+    The result and the closing date go; so do the archive action and date, which are
+    set again when it closes. A dossier that was transferred or destroyed stays closed.
+    """
+    dossier = _lock(dossier)
+    require(actor, Action.CLOSE, dossier)
+    if dossier.is_open:
+        raise UserError("Dit dossier is niet afgesloten.")
+    if refusal := _archived_refusal(dossier):
+        raise UserError(refusal)
+    reason = reason.strip()
+    if not reason:
+        raise UserError("Geef een reden om het dossier te heropenen.", field="reason")
+    statuses = dossier.dossier_type.status_types.order_by("order")
+    new = statuses.filter(phase=Phase.IN_PROGRESS).first() or dossier.dossier_type.initial_status()
+    old = dossier.status
+    dossier.status, dossier.phase, dossier.is_open = new, new.phase, True
+    dossier.result, dossier.closed_at = None, None
+    dossier.status_deadline = _status_deadline(new, dossier.dossier_type)
+    dossier.save(
+        update_fields=["status", "phase", "is_open", "result", "closed_at", "status_deadline"]
+    )
+    change = StatusChange.objects.create(
+        dossier=dossier, from_status=old, to_status=new, reason=reason, actor=actor
+    )
+    event_record(
+        dossier=dossier,
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        public=new.notify_citizen,
+        summary=f"Heropend: {new.name}",
+        data={
+            "from": old.code,
+            "to": new.code,
+            "reason": reason,
+            "reopened": True,
+            "citizen_text": new.citizen_text or new.name,
+        },
+    )
+    dossier_archive_clear(dossier=dossier, actor=actor, why="reopened")
     hooks.run_status_changed(dossier, change)
     return dossier
 
