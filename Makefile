@@ -36,6 +36,7 @@ run: setup
 	@echo "  admin            http://127.0.0.1:8000/admin/      (beheerder / leemdonk-demo)"
 	@echo "  API docs         http://127.0.0.1:8000/api/docs/"
 	@echo "  other demo staff: onthaal, jan, lotte, ahmed, karel, ines, archivaris (same password)"
+	@echo "  dashboards       http://127.0.0.1:8000/analyse/    (directeur: every team; lotte: team Omgeving)"
 	@echo "  Ctrl-C stops the web server, the worker and the scheduler."
 	@echo
 	MIDOFFICE_DEBUG=true exec $(BIN)/midoffice serve_all

@@ -2,11 +2,16 @@
 # System packages the tests need (Debian): Chromium for browser tests, Dovecot for IMAP
 # tests, fonts for PDFs. Installed only when missing; needs root (as on CI).
 set -euo pipefail
+# npm packages of the tests (the OASIS CSDL schemas for the OData feed), from npm.
+bash "$(dirname "$0")/test-npm-deps.sh" ||
+  echo "npm packages for the tests not installed; test_odata_csdl.py will say why" >&2
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# libical (through GObject introspection) checks the appointment invitations (.ics).
+ls /usr/lib/*/girepository-1.0/ICalGLib-3.0.typelib >/dev/null 2>&1 || missing+=(gir1.2-ical-3.0)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages (${missing[*]}); tests that need them will be skipped" >&2

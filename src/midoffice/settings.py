@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "midoffice.intake",
     "midoffice.appointments",
     "midoffice.archive",
+    "midoffice.analytics",
     "midoffice.web",
     "midoffice.publication",
     "midoffice.portal",
@@ -425,6 +426,36 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": API_RATE_ANON or None, "user": API_RATE_USER or None},
 }
+# The OData feed for Power BI (/odata/, analytics.odata; docs/odata.md).
+ODATA_PAGE_SIZE = env(
+    "MIDOFFICE_ODATA_PAGE_SIZE",
+    5000,
+    "Rows per page of the OData feed; the next page is behind @odata.nextLink. A client "
+    "may ask for smaller pages (Prefer: odata.maxpagesize).",
+    group="OData",
+)
+ODATA_RATE = env(
+    "MIDOFFICE_ODATA_RATE",
+    "600/min",
+    "OData requests one token may make per period (same form as MIDOFFICE_API_RATE_USER; "
+    "empty: no limit). Requests without a valid token count towards MIDOFFICE_API_RATE_ANON.",
+    group="OData",
+)
+if ODATA_RATE and not (
+    ODATA_RATE.partition("/")[0].isdigit() and ODATA_RATE.partition("/")[2][:1] in "smhd"
+):
+    raise ImproperlyConfigured(
+        f"MIDOFFICE_ODATA_RATE must look like 600/min (or be empty), not {ODATA_RATE!r}"
+    )
+if ODATA_PAGE_SIZE < 1:
+    raise ImproperlyConfigured("MIDOFFICE_ODATA_PAGE_SIZE must be 1 or more")
+ODATA_STAFF_NAMES = env(
+    "MIDOFFICE_ODATA_STAFF_NAMES",
+    False,
+    "Show staff members' names in the OData feed (entity set Staff). Off: staff are ids with "
+    "their role and teams.",
+    group="OData",
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Midoffice API",
     "DESCRIPTION": (
@@ -451,6 +482,8 @@ SPECTACULAR_SETTINGS = {
         "PartyKindEnum": "midoffice.parties.models.Party.Kind",
         "ContactPointKindEnum": "midoffice.parties.models.ContactPoint.Kind",
     },
+    # An appointment's invitation is documented at its .ics address (appointments.api_ical).
+    "PREPROCESSING_HOOKS": ["midoffice.appointments.api_ical.schema_ics_path"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Documents the 400/401/403/404/415/429 answers of every operation in one shape.
@@ -627,3 +660,131 @@ DOSIS_SOURCE = env(
 FAKE_DOSIS = not DOSIS_ENDPOINT and DEBUG
 if FAKE_DOSIS:
     DOSIS_ENDPOINT = "http://127.0.0.1:8082"
+
+# Appointments
+# Read by appointments.backends.get_backend: whose agenda the bookings go into.
+APPOINTMENTS_BACKEND = env(
+    "MIDOFFICE_APPOINTMENTS_BACKEND",
+    "local",
+    "Agenda the appointments are booked in: local (Midoffice's own: staff working hours, "
+    "rooms and bookings) or jcc (the town's JCC-Afspraken; see MIDOFFICE_JCC_WSDL).",
+    group="Appointments",
+)
+if APPOINTMENTS_BACKEND not in ("local", "jcc"):
+    raise ImproperlyConfigured(
+        f"MIDOFFICE_APPOINTMENTS_BACKEND must be local or jcc, not {APPOINTMENTS_BACKEND!r}"
+    )
+
+# Appointments: invitations and video
+# Read by appointments.video (ADR 16): the video link of digital and hybrid appointments.
+VIDEO_PROVIDER = env(
+    "MIDOFFICE_VIDEO_PROVIDER",
+    "midoffice.appointments.video.JitsiProvider",
+    "Dotted path of the video-link provider (a class with create and cancel, see "
+    "appointments.video.VideoProvider). The default makes Jitsi meeting links.",
+    group="Appointments: invitations and video",
+)
+VIDEO_HOST = env(
+    "MIDOFFICE_VIDEO_HOST",
+    "meet.jit.si",
+    "Host of the Jitsi server the default provider makes meeting links on (the town's own "
+    "Jitsi server, or meet.jit.si).",
+    group="Appointments: invitations and video",
+)
+
+# Appointments: JCC-Afspraken
+# Read by appointments.backends.jcc when MIDOFFICE_APPOINTMENTS_BACKEND is jcc (ADR 17).
+JCC_WSDL = env(
+    "MIDOFFICE_JCC_WSDL",
+    "",
+    "The town's JCC-Afspraken GGS2 WSDL: a URL or a file path. Empty: the fake JCC on "
+    "http://127.0.0.1:8086 (which serve_all starts) when MIDOFFICE_DEBUG is true.",
+    group="Appointments: JCC-Afspraken",
+)
+JCC_ENDPOINT = env(
+    "MIDOFFICE_JCC_ENDPOINT",
+    "",
+    "Address of the GGS2 service when it differs from the WSDL's soap:address. Empty: the WSDL's.",
+    group="Appointments: JCC-Afspraken",
+)
+JCC_TIMEOUT = env(
+    "MIDOFFICE_JCC_TIMEOUT",
+    10,
+    "Seconds to wait for JCC-Afspraken (each call, and reading the WSDL).",
+    group="Appointments: JCC-Afspraken",
+)
+JCC_CLIENT_CERT = env(
+    "MIDOFFICE_JCC_CLIENT_CERT",
+    "",
+    "PEM file of the client certificate for mutual TLS with JCC. Empty: none.",
+    group="Appointments: JCC-Afspraken",
+)
+JCC_CLIENT_KEY = env(
+    "MIDOFFICE_JCC_CLIENT_KEY",
+    "",
+    "PEM file of that certificate's private key. Empty: the key is in the certificate file.",
+    group="Appointments: JCC-Afspraken",
+)
+JCC_CA_BUNDLE = env(
+    "MIDOFFICE_JCC_CA_BUNDLE",
+    "",
+    "PEM file of the CAs that JCC's server certificate is checked against. Empty: the system's.",
+    group="Appointments: JCC-Afspraken",
+)
+FAKE_JCC = not JCC_WSDL and DEBUG
+if FAKE_JCC:
+    JCC_WSDL = "http://127.0.0.1:8086/ggs2?wsdl"
+
+# --- Archive: retention, E-ARK packages and the e-depot (app archive, ADR 14) ---
+ARCHIVE_CREATOR_CODE = env(
+    "MIDOFFICE_ARCHIVE_CREATOR_CODE",
+    "",
+    "Identification code of the town as archival creator in E-ARK packages (its KBO or "
+    "OVO code). Empty: the packages name the town without a code.",
+    group="Archive",
+)
+EDEPOT_NAME = env(
+    "MIDOFFICE_EDEPOT_NAME",
+    "Digitaal Archief Vlaanderen",
+    "Name of the e-depot that preserves transferred dossiers (in every package).",
+    group="Archive",
+)
+EDEPOT_PLUGIN = env(
+    "MIDOFFICE_EDEPOT_PLUGIN",
+    "http",
+    "How packages reach the e-depot: http (its API; by default the fake e-depot) or "
+    "folder (a drop folder, e.g. an SFTP mount, as BagIt bags).",
+    group="Archive",
+)
+EDEPOT_URL = env(
+    "MIDOFFICE_EDEPOT_URL",
+    "http://127.0.0.1:8087",
+    "Base URL of the e-depot's API. The default is the fake e-depot, which serve_all starts.",
+    group="Archive",
+)
+EDEPOT_TOKEN = env("MIDOFFICE_EDEPOT_TOKEN", "", "Bearer token for the e-depot.", group="Archive")
+EDEPOT_TIMEOUT = env(
+    "MIDOFFICE_EDEPOT_TIMEOUT",
+    120,
+    "Seconds to wait for the e-depot (uploading a large package takes a while).",
+    group="Archive",
+)
+EDEPOT_FOLDER = env(
+    "MIDOFFICE_EDEPOT_FOLDER",
+    "",
+    "Drop folder of the folder plugin. Empty: MIDOFFICE_DATA_DIR/edepot-out.",
+    group="Archive",
+) or str(DATA_DIR / "edepot-out")
+ARCHIVE_AUTO_TRANSFER = env(
+    "MIDOFFICE_ARCHIVE_AUTO_TRANSFER",
+    False,
+    "Let the daily archive run request the transfer of due 'keep' dossiers itself; "
+    "otherwise an archivist starts it on /archief/.",
+    group="Archive",
+)
+ARCHIVE_TRANSFER_BATCH = env(
+    "MIDOFFICE_ARCHIVE_TRANSFER_BATCH",
+    200,
+    "Most transfers requested at once (one click on /archief/, or one daily run).",
+    group="Archive",
+)

@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from midoffice.accounts.forms import AdminSignInForm
+from midoffice.appointments.api import AppointmentViewSet
+from midoffice.archive.api import ArchiveDossierViewSet, ArchiveDueViewSet, ArchiveTransferViewSet
+from midoffice.archive.destruction_api import DestructionCandidateViewSet, DestructionListViewSet
 from midoffice.catalog.api import DossierTypeViewSet
 from midoffice.core import views as core_views
 from midoffice.dossiers.api import DossierViewSet
@@ -16,6 +19,14 @@ router = DefaultRouter()
 router.register("dossiers", DossierViewSet, basename="dossier")
 router.register("catalog/dossier-types", DossierTypeViewSet, basename="dossier-type")
 router.register("parties", PartyViewSet, basename="party")
+router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("archive/destruction-lists", DestructionListViewSet, basename="destruction-list")
+router.register(
+    "archive/destruction-candidates", DestructionCandidateViewSet, basename="destruction-candidate"
+)
+router.register("archive/dossiers", ArchiveDossierViewSet, basename="archive-dossier")
+router.register("archive/due", ArchiveDueViewSet, basename="archive-due")
+router.register("archive/transfers", ArchiveTransferViewSet, basename="archive-transfer")
 
 admin.site.site_header = "Midoffice – beheer"
 admin.site.site_title = "Midoffice"
@@ -43,7 +54,13 @@ urlpatterns = [
         name="api-docs",
     ),
     path("intake/", include("midoffice.intake.urls")),
+    # The OData feed for Power BI: its own read-only tokens, no session (analytics.odata).
+    path("odata/", include("midoffice.analytics.odata.urls")),
     path("mijn/", include("midoffice.portal.urls")),
     path("correspondentie/", include("midoffice.correspondence.urls")),
+    path("agenda/", include("midoffice.appointments.urls")),
+    path("archief/vernietiging/", include("midoffice.archive.destruction_urls")),
+    path("analyse/", include("midoffice.analytics.urls")),
+    path("archief/", include("midoffice.archive.urls")),
     path("", include("midoffice.web.urls")),
 ]

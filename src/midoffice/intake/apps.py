@@ -12,8 +12,20 @@ class IntakeConfig(AppConfig):
 
         from midoffice.core.management.commands import serve_all
         from midoffice.core.warmup import register_worker_warm_up
+
+        # The dossier's raw mails and attachments, for whoever needs all its documents.
+        from midoffice.dossiers.documents import document_source_register
         from midoffice.intake import acknowledgement, tasks  # noqa: F401
+        from midoffice.intake.documents import intake_documents
         from midoffice.intake.warmup import pipeline_warm_up
+
+        document_source_register("intake", intake_documents)
+
+        # What destroying a dossier removes here: its mails (the archive, ADR 18).
+        from midoffice.dossiers.erasure import eraser_register
+        from midoffice.intake.erasure import INTAKE_ERASER
+
+        eraser_register("intake", INTAKE_ERASER)
 
         # A worker loads what a mail needs before its first one (core.warmup).
         register_worker_warm_up("intake", pipeline_warm_up)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from midoffice.portal import views
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("aanmelden/link/<str:token>/", views.link_signin, name="link"),
     path("afmelden/", views.signout, name="signout"),
     path("voorkeuren/", views.preferences, name="preferences"),
+    # Appointments (issue 12): booking without sign-in, the manage link (portal:appointment-…).
+    path("afspraak/", include("midoffice.portal.appointment_urls")),
     path("dossiers/<str:reference>", views.dossier_detail, name="dossier"),
     path("dossiers/<str:reference>/vraag", views.question, name="question"),
     path(

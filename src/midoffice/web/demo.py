@@ -443,4 +443,13 @@ def load_demo_data() -> dict[str, int]:
     from midoffice.correspondence.demo import load_demo_correspondence
 
     added.update(load_demo_correspondence())
+    from midoffice.web.demo_archive import load_demo_archive
+
+    added.update(load_demo_archive())
+    from midoffice.appointments.demo import load_demo_appointments
+
+    added.update(load_demo_appointments())
+    from midoffice.analytics.demo import load_demo_analytics
+
+    added.update(load_demo_analytics(password=DEMO_PASSWORD))
     return added
