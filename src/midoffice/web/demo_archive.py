@@ -31,7 +31,7 @@ from midoffice.core.outbox import outbox_deliver
 from midoffice.correspondence import services as letters
 from midoffice.correspondence.models import Letter, LetterTemplate, TemplateKind
 from midoffice.dossiers import services as dossier_services
-from midoffice.dossiers.models import Dossier, Event, StatusChange
+from midoffice.dossiers.models import Dossier, Event, Notification, StatusChange
 from midoffice.intake import services as intake
 from midoffice.intake.models import InboundMessage
 from midoffice.parties.models import Party
@@ -353,6 +353,12 @@ def load_demo_archive() -> dict[str, int]:
                 when=_at(item.closed - dt.timedelta(days=1), 20),
             )
         dossier = close(dossier, result=item.result, when=_at(item.closed, 16))
+        # Years ago the handler read these mails and uploads: no unread notices or flags
+        # from the archive's past on anyone's home page today.
+        Notification.objects.filter(dossier=dossier, read_at__isnull=True).update(
+            read_at=_at(item.closed, 16)
+        )
+        Dossier.objects.filter(pk=dossier.pk).update(unread_since=None)
         if item.hold and archivist is not None:
             moment = _at(item.closed + dt.timedelta(days=30), 11)
             with clock.frozen_at(moment):
