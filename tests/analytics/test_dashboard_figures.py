@@ -105,7 +105,7 @@ def test_the_known_outcomes(town):
     assert cell(b, "brieven-per-kanaal", wk12, "Post (bpost)") == 1
     assert cell(b, "afspraken-per-week", wk11, "Aangemeld") == 1
     assert cell(b, "afspraken-per-week", wk12, "Via video") == 1
-    assert cell(b, "open-per-week", "week 13 (23-03 – 27-03-2026)", "Totaal") == 5
+    assert cell(b, "open-verloop", "week 13 (23-03 – 27-03-2026)", "Totaal") == 5
     assert cell(b, "werklast-per-team", "Omgeving", "Niet toegewezen") == 2  # D5, D8
 
 
@@ -158,10 +158,10 @@ def _check_against_direct(
         )
         same("triage-en-routering", label, "Gecorrigeerd", sum(r.corrected for r in received))
         open_end = [r for r in rows if r.received <= end and (r.closed is None or r.closed > end)]
-        same("open-per-week", label, "Totaal", len(open_end))
+        same("open-verloop", label, "Totaal", len(open_end))
         for team_id, name in teams.items():
-            if name in b.table("open-per-week").headers:
-                same("open-per-week", label, name, sum(r.team_id == team_id for r in open_end))
+            if name in b.table("open-verloop").headers:
+                same("open-verloop", label, name, sum(r.team_id == team_id for r in open_end))
         letters = Counter(
             channel
             for day, channel, team_id, type_id in direct_letters()
@@ -343,7 +343,7 @@ def test_the_counts_for_the_odata_feed_are_the_dashboards(town):
         assert counts["closed"] == sum(r[1].value for r in closed)
         assert counts["closed_on_time"] == sum(r[2].value for r in closed)
         assert counts["closed_late"] == sum(r[3].value for r in closed)
-        assert counts["open_at_end"] == b.table("open-per-week").rows[-1][-1].value
+        assert counts["open_at_end"] == b.table("open-verloop").rows[-1][-1].value
         letters = b.table("brieven-per-kanaal")
         assert counts["letters_sent"] == sum(r[-1].value for r in letters.rows)
     everything = dossier_counts(Period(START, END))
@@ -371,3 +371,19 @@ def test_the_workload_snapshot_is_kept_per_day(town):
 def test_percentiles_are_nearest_rank(histogram, median, p90):
     assert percentile(histogram, 0.5) == median
     assert percentile(histogram, 0.9) == p90
+
+
+def test_a_long_period_shows_the_trend_per_month(town):
+    b = board(start=d(1, 1) - dt.timedelta(days=365), end=END)
+    table = b.table("open-verloop")
+    assert table.headers[0] == "Maand"
+    assert table.rows[-1][0].text == "maart 2026 (01-03 – 27-03)"
+    rows = direct_dossiers()
+    for row in table.rows[-2:]:
+        span = next(s for s in Period(d(1, 1) - dt.timedelta(days=365), END).months()
+                    if s.label == row[0].text)  # fmt: skip
+        open_end = [
+            r for r in rows if r.received <= span.end and (r.closed is None or r.closed > span.end)
+        ]
+        assert row[-1].value == len(open_end)
+    assert b.table("open-per-medewerker-verloop").headers[-1] == "mrt 26"

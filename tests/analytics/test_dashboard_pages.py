@@ -49,6 +49,24 @@ def text(response) -> str:
     return response.content.decode()
 
 
+PARTS = ("/analyse/", "/analyse/termijnen/", "/analyse/instroom/", "/analyse/uitgaand/")
+
+
+class Tables(dict):
+    def table(self, key):
+        return self[key]
+
+
+def all_tables(client, params) -> Tables:
+    """The tables of every dashboard page, by key."""
+    tables = Tables()
+    for url in PARTS:
+        response = client.get(url, params)
+        assert response.status_code == 200, url
+        tables.update({t.key: t for t in response.context["board"].tables()})
+    return tables
+
+
 class Cells(HTMLParser):
     """The cells of the figure tables and the tiles, with their links."""
 
@@ -93,11 +111,10 @@ def test_a_team_lead_sees_only_her_own_teams(town, frozen):
     assert response.status_code == 200
     rows = [r[0].text for r in response.context["board"].table("werklast-per-team").rows]
     assert rows == ["Omgeving"]
-    assert [r[0].text for r in response.context["board"].table("termijn-per-team").rows] == [
-        "Omgeving"
-    ]
-    page = text(response)
-    assert "Burgerzaken" not in page
+    deadlines = client.get("/analyse/termijnen/", PERIOD).context["board"]
+    assert [r[0].text for r in deadlines.table("termijn-per-team").rows] == ["Omgeving"]
+    for url in PARTS:
+        assert "Burgerzaken" not in text(client.get(url, PERIOD)), url
     other = client.get("/analyse/", {**PERIOD, "team": town.team_b.pk})
     assert other.status_code == 400
     assert "Kies een waarde uit de lijst." in text(other)
@@ -161,6 +178,7 @@ def test_the_menu_offers_analyse_to_who_may_see_it(town, frozen):
         ({"van": "2026-13-01"}, "Geef een datum op als dag-maand-jaar"),
         ({"van": "2026-03-10", "tot": "2026-03-01"}, "De einddatum ligt voor de begindatum."),
         ({"van": "2016-01-01", "tot": "2026-03-01"}, "hoogstens vijf jaar"),
+        ({"van": "2001-01-01"}, "hoogstens vijf jaar"),
         ({"type": "abc"}, "Kies een waarde uit de lijst."),
     ],
 )
@@ -184,12 +202,12 @@ def test_filters_narrow_every_figure(town, frozen):
 def test_every_number_links_to_the_dossiers_behind_it(town, frozen):
     client = client_for(town.lead_b)
     grant_view_all(town.lead_b)  # every team, and she can open Burgerzaken's dossiers
-    page = client.get("/analyse/", PERIOD)
     parser = Cells()
-    parser.feed(text(page))
+    for url in PARTS:
+        parser.feed(text(client.get(url, PERIOD)))
     unlinked = [t for t, href in parser.cells if not href and re.fullmatch(r"[\d.,]+(\s%)?", t)]
     # Only the snapshots per employee and week stand without a link (there is no list of then).
-    snapshot_table = page.context["board"].table("open-per-medewerker-per-week")
+    snapshot_table = all_tables(client, PERIOD).table("open-per-medewerker-verloop")
     snapshot_cells = sum(len(r) - 1 for r in snapshot_table.rows)
     assert len(unlinked) <= snapshot_cells
     followed = 0
@@ -265,7 +283,7 @@ def test_the_list_pages_through_everything(town, frozen):
 
 def test_csv_export_reads_back_with_the_csv_module(town, frozen):
     client = client_for(town.manager)
-    board = client.get("/analyse/", PERIOD).context["board"]
+    board = all_tables(client, PERIOD)
     for key in ("instroom-per-kanaal", "termijn-per-team", "doorlooptijd-per-type"):
         response = client.get(f"/analyse/export/{key}.csv", PERIOD)
         assert response.status_code == 200
@@ -309,7 +327,7 @@ def _xlsx_cells(data: bytes) -> dict[str, str]:
 
 def test_xlsx_export_reads_back_as_numbers(town, frozen):
     client = client_for(town.manager)
-    board = client.get("/analyse/", PERIOD).context["board"]
+    board = client.get("/analyse/termijnen/", PERIOD).context["board"]
     response = client.get("/analyse/export/termijn-per-team.xlsx", PERIOD)
     assert response.status_code == 200
     cells = _xlsx_cells(response.content)
@@ -326,13 +344,25 @@ def test_xlsx_export_reads_back_as_numbers(town, frozen):
 
 def test_every_table_exports_with_its_headers(town, frozen):
     client = client_for(town.lead_a)
-    board = client.get("/analyse/", PERIOD).context["board"]
-    for table in board.tables():
+    tables = all_tables(client, PERIOD)
+    assert len(tables) == 13
+    for table in tables.values():
         response = client.get(f"/analyse/export/{table.key}.csv", PERIOD)
         assert response.status_code == 200, table.key
         header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert header == table.headers
         assert client.get(f"/analyse/export/{table.key}.xlsx", PERIOD).status_code == 200
+
+
+def test_the_dashboards_are_tabs_that_keep_the_filters(town, frozen):
+    client = client_for(town.manager)
+    body = text(client.get("/analyse/termijnen/", {**PERIOD, "team": town.team_a.pk}))
+    assert 'aria-current="page">Termijnen en doorlooptijd</a>' in body
+    assert (
+        f'href="/analyse/instroom/?van=2026-03-02&amp;tot=2026-03-27&amp;team={town.team_a.pk}"'
+        in body
+    )
+    assert client.get("/analyse/bestaat-niet/").status_code == 404
 
 
 def test_exports_refuse_unknown_tables_and_formats(town, frozen):

@@ -340,74 +340,85 @@ def _workload(load: Workload, scope_teams: list[int], names: Names, links: Links
     )
 
 
-def week_snapshot_days(filters: Filters) -> dict[int, dt.date]:
-    """Per week of the period (by index), the last day with a workload snapshot."""
+# Up to this many weeks the trend shows weeks; a longer period shows months (52 columns
+# per employee are neither readable nor cheap to draw).
+TREND_WEEKS = 26
+
+
+def trend_spans(filters: Filters) -> tuple[list[Span], str]:
+    """The trend's steps for this period: its weeks, or its months when it is long."""
     weeks = filters.period.weeks()
+    if len(weeks) <= TREND_WEEKS:
+        return weeks, "week"
+    return filters.period.months(), "maand"
+
+
+def span_snapshot_days(filters: Filters, spans: list[Span]) -> dict[int, dt.date]:
+    """Per span (by index), the last day in it with a workload snapshot."""
     last: dict[int, dt.date] = {}
     i = 0
     for day in selectors.snapshot_days(filters):
-        while i < len(weeks) and day > weeks[i].end:
+        while i < len(spans) and day > spans[i].end:
             i += 1
-        if i < len(weeks):
+        if i < len(spans):
             last[i] = day
     return last
 
 
 def _trend(
     filters: Filters,
-    data: DayData,
     snapshots: Snapshots,
     scope_teams: list[int],
     names: Names,
     links: Links,
 ) -> Section:
-    weeks = filters.period.weeks()
-    ends = [w.end for w in weeks]
-    open_at = selectors.open_at_day_ends(filters, ends, intake=data.intake, closures=data.closures)
+    spans, unit = trend_spans(filters)
+    each = "elke week" if unit == "week" else "elke maand"
+    open_at = selectors.open_at_day_ends(filters, [s.end for s in spans])
     teams = sorted(scope_teams, key=names.team)
     table = Table(
-        key="open-per-week",
-        title="Open dossiers op het einde van elke week",
-        caption="Open dossiers per team op de laatste dag van elke week van de periode.",
-        headers=["Week", *[names.team(t) for t in teams], "Totaal"],
+        key="open-verloop",
+        title=f"Open dossiers op het einde van {each}",
+        caption=f"Open dossiers per team op de laatste dag van {each} van de periode.",
+        headers=[unit.capitalize(), *[names.team(t) for t in teams], "Totaal"],
         note="Open op het einde van de dag: ontvangen en nog niet afgesloten, toegerekend "
         "aan het team dat het dossier nu heeft.",
     )
     totals = []
-    for week in weeks:
-        row = [Cell.label(week.label)]
+    for span in spans:
+        row = [Cell.label(span.label)]
         total = 0
         for team_id in teams:
-            n = open_at.get((week.end, team_id), 0)
+            n = open_at.get((span.end, team_id), 0)
             total += n
-            row.append(Cell.count(n, links.dossiers("open_at", team=team_id, op=week.end)))
-        row.append(Cell.count(total, links.dossiers("open_at", op=week.end)))
+            row.append(Cell.count(n, links.dossiers("open_at", team=team_id, op=span.end)))
+        row.append(Cell.count(total, links.dossiers("open_at", op=span.end)))
         totals.append(total)
         table.rows.append(row)
     table.chart = charts.line_chart(
         chart_id="chart-open-trend",
-        title="Open dossiers op het einde van elke week",
-        description="Een lijn met het totaal aan open dossiers per week; de tabel ernaast "
+        title=f"Open dossiers op het einde van {each}",
+        description=f"Een lijn met het totaal aan open dossiers per {unit}; de tabel ernaast "
         "geeft de aantallen per team.",
-        categories=[w.short for w in weeks],
+        categories=[s.short for s in spans],
         series=[charts.Series("Open dossiers", totals)],
         unit="dossiers",
     )
-    last_in_week, by_day = snapshots
+    last_in_span, by_day = snapshots
     people_ids = sorted({a for _, a in by_day if a is not None}, key=names.user)
     people = Table(
-        key="open-per-medewerker-per-week",
-        title="Open dossiers per medewerker, per week",
-        caption="Open dossiers per medewerker bij de laatste verversing van elke week.",
-        headers=["Medewerker", *[w.short for w in weeks]],
+        key="open-per-medewerker-verloop",
+        title=f"Open dossiers per medewerker, per {unit}",
+        caption=f"Open dossiers per medewerker bij de laatste verversing van {each}.",
+        headers=["Medewerker", *[s.short for s in spans]],
         note="Momentopnames: wie een dossier had, wordt elke dag bewaard zodra de analyse "
         "loopt. Een lijst van toen bestaat niet meer, daarom staan hier geen links; "
-        "'–' betekent: geen momentopname in die week.",
+        f"'–' betekent: geen momentopname in die {unit}.",
     )
     for person in people_ids:
         row = [Cell.label(names.user(person))]
-        for i in range(len(weeks)):
-            day = last_in_week.get(i)
+        for i in range(len(spans)):
+            day = last_in_span.get(i)
             row.append(Cell.count(by_day.get((day, person), 0)) if day else Cell("–", None))
         people.rows.append(row)
     return Section(
@@ -788,8 +799,13 @@ def _outgoing(filters: Filters, links: Links) -> Section:
 def _names(team_ids: Iterable[int], user_ids: Iterable[int]) -> Names:
     return Names(
         teams={t.pk: t for t in Team.objects.filter(pk__in=set(team_ids))},
-        types={t.pk: t for t in DossierType.objects.all()},
-        users={u.pk: u for u in User.objects.filter(pk__in=set(user_ids))},
+        types={t.pk: t for t in DossierType.objects.only("pk", "name", "team_id")},
+        users={
+            u.pk: u
+            for u in User.objects.filter(pk__in=set(user_ids)).only(
+                "pk", "username", "first_name", "last_name"
+            )
+        },
     )
 
 
@@ -797,8 +813,8 @@ def _names(team_ids: Iterable[int], user_ids: Iterable[int]) -> Names:
 TABLE_SECTIONS = {
     "werklast-per-team": "werklast",
     "werklast-per-medewerker": "werklast",
-    "open-per-week": "trend",
-    "open-per-medewerker-per-week": "trend",
+    "open-verloop": "trend",
+    "open-per-medewerker-verloop": "trend",
     "instroom-per-kanaal": "instroom",
     "triage-en-routering": "instroom",
     "termijn-per-maand": "termijnen",
@@ -812,12 +828,36 @@ TABLE_SECTIONS = {
 SECTIONS = ("werklast", "trend", "instroom", "termijnen", "doorlooptijd", "uitgaand")
 
 
+@dataclass(frozen=True)
+class Part:
+    """One dashboard page: its URL slug, its tab's name and its sections."""
+
+    slug: str
+    title: str
+    sections: tuple[str, ...]
+
+
+# The dashboards, one page each (a page of every section at once cost over a second of
+# rendering at a year's period): the first is /analyse/ itself.
+PARTS = (
+    Part("werklast", "Werklast", ("werklast", "trend")),
+    Part("termijnen", "Termijnen en doorlooptijd", ("termijnen", "doorlooptijd")),
+    Part("instroom", "Instroom en routering", ("instroom",)),
+    Part("uitgaand", "Brieven en afspraken", ("uitgaand",)),
+)
+PART_BY_SLUG = {part.slug: part for part in PARTS}
+
+
 def dashboard_build(
-    *, filters: Filters, chosen_team: int | None, only: str | None = None
+    *,
+    filters: Filters,
+    chosen_team: int | None,
+    sections: tuple[str, ...] = SECTIONS,
+    tiles: bool = True,
 ) -> Dashboard:
-    """The dashboard for these (scope-resolved) filters: every section with the headline
-    tiles, or with ``only`` (a section key) that one section and no tiles."""
-    wanted = SECTIONS if only is None else (only,)
+    """The dashboard for these (scope-resolved) filters: the ``sections`` asked for (all
+    of them by default) and, with ``tiles``, the headline figures above them."""
+    wanted = sections
     if filters.team_ids is None:
         scope_teams = list(Team.objects.values_list("pk", flat=True))
     else:
@@ -825,26 +865,26 @@ def dashboard_build(
     load = selectors.workload_now(filters) if "werklast" in wanted else None
     snapshots: Snapshots = ({}, {})
     if "trend" in wanted:
-        last = week_snapshot_days(filters)
+        last = span_snapshot_days(filters, trend_spans(filters)[0])
         snapshots = (last, selectors.workload_by_day(filters, days=sorted(set(last.values()))))
     user_ids = {r.assignee_id for r in load.rows if r.assignee_id} if load else set()
     user_ids |= {a for _, a in snapshots[1] if a is not None}
     names = _names(scope_teams, user_ids)
     links = Links(filters=filters, chosen_team=chosen_team, base=reverse("analytics:dossiers"))
-    needs_intake = only in (None, "trend", "instroom")
+    needs_intake = "instroom" in wanted
     data = DayData(
         intake=selectors.intake_since(filters) if needs_intake else {},
-        closures=selectors.closures_since(filters) if only in (None, "trend", "termijnen") else [],
+        closures=selectors.closures_since(filters) if "termijnen" in wanted else [],
     )
     intake = selectors.intake_by_day(filters, since=data.intake) if needs_intake else {}
-    sections = []
+    built = []
     for key in wanted:
         if key == "werklast" and load is not None:
-            sections.append(_workload(load, scope_teams, names, links))
+            built.append(_workload(load, scope_teams, names, links))
         elif key == "trend":
-            sections.append(_trend(filters, data, snapshots, scope_teams, names, links))
+            built.append(_trend(filters, snapshots, scope_teams, names, links))
         elif key == "instroom":
-            sections.append(
+            built.append(
                 Section(
                     key="instroom",
                     title="Instroom en routering",
@@ -854,44 +894,30 @@ def dashboard_build(
                 )
             )
         elif key == "termijnen":
-            sections.append(_deadlines(filters, data, names, links))
+            built.append(_deadlines(filters, data, names, links))
         elif key == "doorlooptijd":
-            sections.append(_processing(filters, names, links))
+            built.append(_processing(filters, names, links))
         elif key == "uitgaand":
-            sections.append(_outgoing(filters, links))
+            built.append(_outgoing(filters, links))
     return Dashboard(
-        tiles=_tiles(sections, intake, links) if only is None else [],
-        sections=sections,
+        tiles=_tiles(selectors.headline(filters), links) if tiles else [],
+        sections=built,
         refreshed_at=selectors.last_refresh(),
         snapshot_day=load.day if load else None,
     )
 
 
-def _tiles(
-    sections: list[Section], intake: dict[tuple[dt.date, str], Intake], links: Links
-) -> list[Tile]:
-    """The headline figures, taken from the tables (so they cannot disagree)."""
-    load = sections[0].tables[0]
-    total = load.rows[-1] if load.rows else None
-    received = sum(v.received for v in intake.values())
-    month = next(s for s in sections if s.key == "termijnen").tables[1]
-    closed = sum(int(r[1].value or 0) for r in month.rows)
-    on_time = sum(int(r[2].value or 0) for r in month.rows)
-    late = sum(int(r[3].value or 0) for r in month.rows)
-    tiles = []
-    if total is not None:
-        tiles += [
-            Tile("Open", total[1], "nu"),
-            Tile("Over tijd", total[2], "nu"),
-            Tile("In gevaar", total[3], "nu"),
-        ]
-    tiles += [
-        Tile("Ontvangen", Cell.count(received, links.dossiers("received")), "in de periode"),
-        Tile("Afgesloten", Cell.count(closed, links.dossiers("closed")), "in de periode"),
+def _tiles(head: selectors.Headline, links: Links) -> list[Tile]:
+    """The headline figures; each links to the same list as the table cell it sums."""
+    return [
+        Tile("Open", Cell.count(head.open, links.dossiers("open_now")), "nu"),
+        Tile("Over tijd", Cell.count(head.overdue, links.dossiers("overdue_now")), "nu"),
+        Tile("In gevaar", Cell.count(head.at_risk, links.dossiers("at_risk_now")), "nu"),
+        Tile("Ontvangen", Cell.count(head.received, links.dossiers("received")), "in de periode"),
+        Tile("Afgesloten", Cell.count(head.closed, links.dossiers("closed")), "in de periode"),
         Tile(
             "Binnen de termijn",
-            Cell.share(percent(on_time, on_time + late), links.dossiers("on_time")),
+            Cell.share(percent(head.on_time, head.on_time + head.late), links.dossiers("on_time")),
             "van de afgesloten dossiers met een termijn",
         ),
     ]
-    return tiles

@@ -24,6 +24,7 @@ MONTHS = (
     "november",
     "december",
 )
+MONTHS_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 # The longest period a dashboard takes (five years of days).
 MAX_DAYS = 5 * 366
 
@@ -82,7 +83,9 @@ class Period:
             name = MONTHS[first.month - 1]
             partial = start != first or end != following - dt.timedelta(days=1)
             label = f"{name} {first.year}" + (f" ({start:%d-%m} – {end:%d-%m})" if partial else "")
-            spans.append(Span(start, end, label, f"{name[:3]} {first.year % 100:02d}"))
+            spans.append(
+                Span(start, end, label, f"{MONTHS_SHORT[first.month - 1]} {first.year % 100:02d}")
+            )
             first = following
         return spans
 

@@ -94,8 +94,7 @@ IntakeSince = dict[tuple[dt.date, int, str], Intake]
 
 
 def intake_since(filters: Filters) -> IntakeSince:
-    """Received dossiers per (day, team, channel) from the period's first day on - also
-    after its last, which the trend of open dossiers needs (:func:`open_at_day_ends`)."""
+    """Received dossiers per (day, team, channel) from the period's first day on."""
     rows = (
         _scoped(IntakeDay.objects.filter(day__gte=filters.period.start), filters)
         .values("day", "team_id", "channel")
@@ -106,13 +105,11 @@ def intake_since(filters: Filters) -> IntakeSince:
             n_corrected=Sum("corrected"),
         )
         .order_by()
-    )
-    return {
-        (r["day"], r["team_id"], r["channel"]): Intake(
-            r["n_received"], r["n_triaged"], r["n_routed"], r["n_corrected"]
+        .values_list(
+            "day", "team_id", "channel", "n_received", "n_triaged", "n_routed", "n_corrected"
         )
-        for r in rows
-    }
+    )
+    return {(day, team, channel): Intake(*counts) for day, team, channel, *counts in rows}
 
 
 def intake_by_day(
@@ -122,41 +119,50 @@ def intake_by_day(
     routing counts. ``since``: the rows of :func:`intake_since`, when already read."""
     rows = intake_since(filters) if since is None else since
     end = filters.period.end
-    out: dict[tuple[dt.date, str], Intake] = defaultdict(Intake)
-    for (day, _, channel), counts in rows.items():
-        if day <= end:
-            out[(day, channel)].add(counts)
-    return dict(out)
+    sums: dict[tuple[dt.date, str], list[int]] = {}
+    for (day, _, channel), c in rows.items():
+        if day > end:
+            continue
+        found = sums.get((day, channel))
+        if found is None:
+            sums[(day, channel)] = [c.received, c.triaged, c.routed_from_triage, c.corrected]
+        else:
+            found[0] += c.received
+            found[1] += c.triaged
+            found[2] += c.routed_from_triage
+            found[3] += c.corrected
+    return {key: Intake(*counts) for key, counts in sums.items()}
 
 
 # --- Open dossiers over time -------------------------------------------------------------
 
 
-def open_at_day_ends(
-    filters: Filters,
-    days: list[dt.date],
-    *,
-    intake: IntakeSince | None = None,
-    closures: list[Closures] | None = None,
-) -> dict[tuple[dt.date, int], int]:
+def open_at_day_ends(filters: Filters, days: list[dt.date]) -> dict[tuple[dt.date, int], int]:
     """Open dossiers per team at the end of each of ``days`` (inside the period).
 
     Open at the end of day d: received on or before d and not closed on or before d (as
     the dossiers stand now: a reopened dossier counts as open since its receipt). That is
     everything ever received minus everything ever closed (:class:`OpenTotal`), minus
     what came in and plus what went out after d: only the days since the period's start
-    are read.
+    are read, summed per team.
     """
+    start = filters.period.start
     total: dict[int, int] = defaultdict(int)
     for team_id, received, closed in _scoped(OpenTotal.objects.all(), filters).values_list(
         "team_id", "received", "closed"
     ):
         total[team_id] += received - closed
     change: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for (day, team_id, _), counts in (intake_since(filters) if intake is None else intake).items():
-        change[day][team_id] += counts.received
-    for c in closures_since(filters) if closures is None else closures:
-        change[c.day][c.team_id] -= c.closed
+    for model, measure, sign in ((IntakeDay, "received", 1), (ClosureDay, "closed", -1)):
+        rows = (
+            _scoped(model.objects.filter(day__gte=start), filters)
+            .values("day", "team_id")
+            .annotate(n=Sum(measure))
+            .order_by()
+            .values_list("day", "team_id", "n")
+        )
+        for day, team_id, n in rows:
+            change[day][team_id] += sign * n
     wanted = set(days)
     after: dict[int, int] = defaultdict(int)  # what changed after the day being looked at
     result: dict[tuple[dt.date, int], int] = {}
@@ -341,6 +347,40 @@ def workload_by_day(
     return {(day, assignee): n for day, assignee, n in rows}
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The figures above every dashboard: the workload now and the period's totals."""
+
+    open: int
+    overdue: int
+    at_risk: int
+    received: int
+    closed: int
+    on_time: int
+    late: int
+
+
+def headline(filters: Filters) -> Headline:
+    """Three small sums: the latest snapshot, the intake and the closures of the period."""
+    day = WorkloadSnapshot.objects.aggregate(day=Max("day"))["day"]
+    now = _scoped(WorkloadSnapshot.objects.filter(day=day), filters).aggregate(
+        o=Sum("open"), d=Sum("overdue"), r=Sum("at_risk")
+    )
+    intake = _in_period(IntakeDay.objects.all(), filters).aggregate(n=Sum("received"))
+    closed = _in_period(ClosureDay.objects.all(), filters).aggregate(
+        n=Sum("closed"), t=Sum("on_time"), late=Sum("late")
+    )
+    return Headline(
+        open=now["o"] or 0,
+        overdue=now["d"] or 0,
+        at_risk=now["r"] or 0,
+        received=intake["n"] or 0,
+        closed=closed["n"] or 0,
+        on_time=closed["t"] or 0,
+        late=closed["late"] or 0,
+    )
+
+
 # --- The dossiers behind a number -------------------------------------------------------
 
 MEASURES: dict[str, str] = {
@@ -482,7 +522,7 @@ def dossier_counts(
     letters_by_channel: dict[str, int] = defaultdict(int)
     for (_, channel), n in letters.items():
         letters_by_channel[channel] += n
-    open_end = open_at_day_ends(filters, [period.end], intake=since, closures=closed_since)
+    open_end = open_at_day_ends(filters, [period.end])
     return {
         "received": received.received,
         "received_by_channel": dict(sorted(by_channel.items())),

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("dossiers/", views.dossier_list, name="dossiers"),
     path("export/<slug:key>.<str:fmt>", views.table_export, name="export"),
+    path("<slug:part>/", views.dashboard, name="part"),
 ]

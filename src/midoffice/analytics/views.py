@@ -16,15 +16,23 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from midoffice.accounts.models import Team, User
 from midoffice.analytics import export
 from midoffice.analytics.access import Scope, analytics_scope
-from midoffice.analytics.dashboard import TABLE_SECTIONS, Dashboard, dashboard_build, number
+from midoffice.analytics.dashboard import (
+    PART_BY_SLUG,
+    PARTS,
+    TABLE_SECTIONS,
+    Dashboard,
+    dashboard_build,
+    number,
+)
 from midoffice.analytics.forms import FilterForm, ListForm
 from midoffice.analytics.models import DossierFact
-from midoffice.analytics.periods import Period, default_period
+from midoffice.analytics.periods import MAX_DAYS, Period, default_period
 from midoffice.analytics.selectors import (
     LIVE_MEASURES,
     MEASURES,
@@ -92,6 +100,8 @@ def _choose(request: HttpRequest, scope: Scope, form_class: type[FilterForm]) ->
                 start = start or end - (period.end - period.start)
                 period = Period(start=start, end=end)
             team_id, type_id = data.get("team"), data.get("type")
+            if period.days > MAX_DAYS:  # only one end given, the other far away
+                error, period = "Kies een periode van hoogstens vijf jaar.", default_period(today)
         else:
             error = next(str(e) for errors in form.errors.values() for e in errors)
     team_ids = frozenset({team_id}) if team_id is not None else scope.team_ids
@@ -100,25 +110,45 @@ def _choose(request: HttpRequest, scope: Scope, form_class: type[FilterForm]) ->
     return Chosen(form=form, filters=filters, team=team, error=error)
 
 
-def _board(request: HttpRequest, *, only: str | None = None) -> tuple[User, Chosen, Dashboard]:
+def _board(
+    request: HttpRequest, *, sections: tuple[str, ...], tiles: bool
+) -> tuple[User, Chosen, Dashboard]:
     user, scope = _viewer(request)
     chosen = _choose(request, scope, FilterForm)
     board = dashboard_build(
-        filters=chosen.filters, chosen_team=chosen.team.pk if chosen.team else None, only=only
+        filters=chosen.filters,
+        chosen_team=chosen.team.pk if chosen.team else None,
+        sections=sections,
+        tiles=tiles,
     )
     return user, chosen, board
 
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    _, chosen, board = _board(request)
+def dashboard(request: HttpRequest, part: str = PARTS[0].slug) -> HttpResponse:
+    """One of the dashboards (a tab): the filters, the headline figures, its sections."""
+    shown = PART_BY_SLUG.get(part)
+    if shown is None:
+        raise Http404("Dit overzicht bestaat niet.")
+    _, chosen, board = _board(request, sections=shown.sections, tiles=True)
     query = request.GET.urlencode()
+    tabs = [
+        (
+            p,
+            reverse("analytics:dashboard")
+            if p is PARTS[0]
+            else reverse("analytics:part", args=[p.slug]),
+        )
+        for p in PARTS
+    ]
     context: dict[str, Any] = {
         "form": chosen.form,
         "filters": chosen.filters,
         "team": chosen.team,
         "board": board,
+        "part": shown,
+        "tabs": tabs,
         "error": chosen.error,
         "query": query,
     }
@@ -130,7 +160,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def table_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx") or key not in TABLE_SECTIONS:
         raise Http404("Deze tabel bestaat niet (kies csv of xlsx).")
-    _, chosen, board = _board(request, only=TABLE_SECTIONS[key])
+    _, chosen, board = _board(request, sections=(TABLE_SECTIONS[key],), tiles=False)
     if chosen.error:
         return HttpResponse(chosen.error, status=400, content_type="text/plain; charset=utf-8")
     table = board.table(key)
@@ -190,6 +220,8 @@ def _dossier_listing(
         existing=Count("pk"), visible=Count("pk", filter=may_see) if may_see else Count("pk")
     )
     visible = dossier_selectors.dossier_list_visible(user=user).filter(pk__in=ids)
+    if not counted["visible"]:  # nothing to show: do not look for it
+        return Listing(title, "dossiers", behind, 0, behind - counted["existing"], [], "")
     cursor = _cursor(after)
     page_facts = facts.filter(dossier_id__in=visible.values("pk"))
     if by_duration:
