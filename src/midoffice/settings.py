@@ -158,6 +158,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the latency it measures per view covers every other middleware (core.metrics).
+    "midoffice.core.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "midoffice.core.middleware.RequestIdMiddleware",
@@ -496,10 +498,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "midoffice.core.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    # Every line carries the request id; the redaction filter is a safety net (see
+    # core.logging.RedactFilter), not a licence to log personal data.
+    "filters": {
+        "request_id": {"()": "midoffice.core.logging.RequestIdFilter"},
+        "redact": {"()": "midoffice.core.logging.RedactFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # axes says INFO for every sign-in it looks at; its warnings (failures, lockouts) stay.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # aiosmtpd (the SMTP/LMTP listener) logs each sender and recipient address at INFO
+        # and every line of a mail's content at DEBUG; its warnings stay.
+        "mail.log": {"level": "WARNING"},
+    },
 }
 
 # Correspondence (letters, signature folder, delivery) and its plugins.
@@ -787,4 +807,41 @@ ARCHIVE_TRANSFER_BATCH = env(
     200,
     "Most transfers requested at once (one click on /archief/, or one daily run).",
     group="Archive",
+)
+
+# --- Monitoring: /readyz and /metrics (core.health, core.metrics, ADR 21b) ---
+METRICS_TOKEN = env(
+    "MIDOFFICE_METRICS_TOKEN",
+    "",
+    "Bearer token Prometheus sends to GET /metrics (Authorization: Bearer ...). Empty: "
+    "/metrics answers 404.",
+    group="Monitoring",
+)
+HEALTH_TASK_MAX_AGE = env(
+    "MIDOFFICE_HEALTH_TASK_MAX_AGE",
+    300,
+    "Seconds the oldest waiting background task may wait before /readyz reports the "
+    "workers as behind (status degraded).",
+    group="Monitoring",
+)
+HEALTH_SCHEDULER_MAX_AGE = env(
+    "MIDOFFICE_HEALTH_SCHEDULER_MAX_AGE",
+    180,
+    "Seconds since the active scheduler's last tick before /readyz reports it as stopped "
+    "(status degraded). It ticks every 30 seconds.",
+    group="Monitoring",
+)
+HEALTH_MAILBOX_MAX_AGE = env(
+    "MIDOFFICE_HEALTH_MAILBOX_MAX_AGE",
+    900,
+    "Seconds since an active IMAP mailbox's last successful poll before /readyz reports "
+    "it (status degraded). Mailboxes are polled every minute.",
+    group="Monitoring",
+)
+HEALTH_OUTBOX_MAX_FAILED = env(
+    "MIDOFFICE_HEALTH_OUTBOX_MAX_FAILED",
+    0,
+    "Outgoing messages that failed for good (outbox) that /readyz tolerates before it "
+    "reports the outbox (status degraded).",
+    group="Monitoring",
 )

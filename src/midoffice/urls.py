@@ -11,6 +11,7 @@ from midoffice.appointments.api import AppointmentViewSet
 from midoffice.archive.api import ArchiveDossierViewSet, ArchiveDueViewSet, ArchiveTransferViewSet
 from midoffice.archive.destruction_api import DestructionCandidateViewSet, DestructionListViewSet
 from midoffice.catalog.api import DossierTypeViewSet
+from midoffice.core import metrics as core_metrics
 from midoffice.core import views as core_views
 from midoffice.dossiers.api import DossierViewSet
 from midoffice.parties.api import PartyViewSet
@@ -36,6 +37,8 @@ admin.site.login_form = AdminSignInForm
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # Prometheus, behind MIDOFFICE_METRICS_TOKEN (core.metrics, ADR 21b).
+    path("metrics", core_metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     # Staff only, like the API itself (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the docs

@@ -62,7 +62,9 @@ def test_healthz(client):
 def test_readyz_checks_database_and_migrations(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    checks = response.json()["checks"]  # every part: tests/ops/test_health.py
+    assert checks["database"] == {"ok": True}
+    assert checks["migrations"] == {"ok": True}
 
 
 def test_security_headers(client):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from midoffice.core.request_id import request_id_bound, request_id_new, request_id_sane
 
 CSP = "; ".join(
     [
@@ -22,15 +23,18 @@ CSP = "; ".join(
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (or keeps the proxy's ``X-Request-ID``) and echoes it."""
+    """Gives each request an id (or keeps the proxy's ``X-Request-ID`` when it is a sane
+    token) and echoes it. Log lines written and tasks enqueued while the request runs
+    carry it (core.request_id)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request_id = request_id_sane(request.headers.get("X-Request-ID")) or request_id_new()
         request.request_id = request_id  # type: ignore[attr-defined]  # our own attribute
-        response = self.get_response(request)
+        with request_id_bound(request_id):
+            response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

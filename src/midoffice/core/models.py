@@ -64,3 +64,25 @@ class ApiRateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket}: {self.hits}"
+
+
+class SchedulerHeartbeat(models.Model):
+    """The last tick of the active scheduler (``midoffice scheduler``), for ``/readyz``.
+
+    One row per scheduler name (today only ``scheduler``). Only the scheduler that holds
+    the lock (core.scheduler_lock) writes it, every few seconds; a standby never does.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(
+        max_length=200, help_text="Host name and process id of the active scheduler."
+    )
+    started_at = models.DateTimeField(help_text="When this holder became the active scheduler.")
+    beat_at = models.DateTimeField(help_text="Its last tick.")
+
+    class Meta:
+        verbose_name = "hartslag van de planner"
+        verbose_name_plural = "hartslagen van de planner"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.beat_at:%Y-%m-%d %H:%M:%S}"

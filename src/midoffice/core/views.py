@@ -1,10 +1,10 @@
-"""Health and readiness endpoints for load balancers and orchestrators."""
+"""Health and readiness endpoints for load balancers and monitoring (core.health, ADR 21b)."""
 
 from __future__ import annotations
 
-from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
+
+from midoffice.core.health import readiness
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -13,16 +13,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database answers and every migration is applied."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    if pending:
-        return JsonResponse(
-            {"status": "unavailable", "migrations_pending": len(pending)}, status=503
-        )
-    return JsonResponse({"status": "ok"})
+    """Whether this process can serve (503 if not) and whether the work behind it runs.
+
+    ``status`` is ``ok``, ``degraded`` (200: a background part such as a mailbox or the
+    scheduler has stopped; the pages work) or ``unavailable`` (503: database, migrations
+    or storage); ``failing`` names the parts. With ``?strict``, degraded is 503 too.
+    """
+    result = readiness()
+    response = JsonResponse(
+        {"status": result.status, "failing": result.failing, "checks": result.checks},
+        status=result.http_status(strict="strict" in request.GET),
+    )
+    response["Cache-Control"] = "no-store"
+    return response

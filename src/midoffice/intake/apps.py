@@ -30,6 +30,15 @@ class IntakeConfig(AppConfig):
         # A worker loads what a mail needs before its first one (core.warmup).
         register_worker_warm_up("intake", pipeline_warm_up)
 
+        # Each mailbox's last successful poll in /readyz, its mails in /metrics (ADR 21b).
+        from midoffice.core.health import health_check_register
+        from midoffice.core.metrics import metrics_source_register
+        from midoffice.intake.health import MAILBOX_CHECK
+        from midoffice.intake.metrics import inbound_metrics
+
+        health_check_register(MAILBOX_CHECK)
+        metrics_source_register("intake", inbound_metrics)
+
         listener = (
             "smtp-listener",
             [sys.executable, "-m", "midoffice.manage", "intake", "listen", "--port", "2525"],

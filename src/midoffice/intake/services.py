@@ -30,6 +30,7 @@ from midoffice.accounts.permissions import Action, require
 from midoffice.core import clock
 from midoffice.core.display import display_text
 from midoffice.core.errors import Conflict, NotFound, UserError
+from midoffice.core.request_id import with_fresh_request_id
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind
 from midoffice.dossiers.search import search_index_deferred
@@ -95,6 +96,7 @@ def _commit_durably(durable: bool) -> Iterator[None]:
             cursor.execute("PRAGMA synchronous=NORMAL")
 
 
+@with_fresh_request_id  # its tasks share one id in the logs (core.request_id)
 def inbound_store(
     raw: bytes, *, source: MailSource, enqueue: bool = True, durable: bool = True
 ) -> InboundMessage:
