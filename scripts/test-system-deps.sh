@@ -12,6 +12,12 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 # libical (through GObject introspection) checks the appointment invitations (.ics).
 ls /usr/lib/*/girepository-1.0/ICalGLib-3.0.typelib >/dev/null 2>&1 || missing+=(gir1.2-ical-3.0)
+# deploy/ is checked with systemd-analyze verify (systemd) and nginx -t (nginx-light);
+# no service starts on install: tests/ops/test_deploy.py runs nginx itself on loopback.
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+# pg_dump/pg_restore for the backup drill on PostgreSQL (tests/ops/test_backup.py).
+command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages (${missing[*]}); tests that need them will be skipped" >&2

@@ -352,9 +352,7 @@ def test_the_staff_agenda_and_the_front_desk(chromium_browser, live_server, town
         check(page, "workbench-agenda-frontdesk")
         # Named by its time too: near midnight the later booking can fall on the same day.
         at = timezone.localtime(today.start).strftime("%H:%M")
-        page.get_by_role(
-            "button", name=re.compile(rf"^Aangemeld\W+Emma De Smet om {at}")
-        ).click()
+        page.get_by_role("button", name=re.compile(rf"^Aangemeld\W+Emma De Smet om {at}")).click()
         page.get_by_text("Emma De Smet is aangemeld.").wait_for()
         check(page, "workbench-agenda-frontdesk-arrived")
         today.refresh_from_db()
