@@ -54,7 +54,9 @@ migrations-check: setup
 
 pytest: setup
 	bash scripts/test-system-deps.sh
-	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	@# With a PostgreSQL leg to come, tests marked "once" wait for it (tests/conftest.py).
+	env -u DATABASE_URL MIDOFFICE_TEST_ONCE_ELSEWHERE=$(if $(DATABASE_URL),1,0) \
+		$(BIN)/pytest -q -p no:cacheprovider
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL"; \
 		$(BIN)/pytest -q -p no:cacheprovider; \

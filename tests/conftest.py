@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -49,3 +51,15 @@ def _fast_password_hashing():
     fast.enable()
     yield
     fast.disable()
+
+
+def pytest_collection_modifyitems(config, items):
+    """``make test`` runs the suite twice, on SQLite and then on PostgreSQL; tests marked
+    ``once`` (slow, and what they prove does not depend on the database) run in the
+    PostgreSQL leg only, so the whole run stays within its time budget."""
+    if os.environ.get("MIDOFFICE_TEST_ONCE_ELSEWHERE") != "1":
+        return
+    skip = pytest.mark.skip(reason="marked once: runs in the PostgreSQL leg of make test")
+    for item in items:
+        if item.get_closest_marker("once"):
+            item.add_marker(skip)

@@ -21,7 +21,7 @@ from midoffice.core import clock
 from midoffice.dossiers.models import Dossier, Event, EventKind
 from tests.analytics.odata_support import new_key, town
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.fixture

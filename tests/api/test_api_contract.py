@@ -34,7 +34,7 @@ from midoffice.parties.services import PostalAddress, party_create
 from tests.api.conftest import CONTRACT_RESULTS
 from tests.factories import DossierTypeFactory, PartyFactory, TeamFactory, UserFactory, open_dossier
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 #: Fixed, so a failure is the same failure on the next run and in CI.
 SEED = 19

@@ -32,7 +32,7 @@ from midoffice.dossiers.models import ArchiveState, Event, EventKind
 from midoffice.intake.models import Attachment, InboundMessage
 from midoffice.intake.storage import blob_save
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.once, pytest.mark.django_db(transaction=True)]
 
 SCAN_BYTES = 48 * 1024 * 1024
 

@@ -48,7 +48,7 @@ from midoffice.parties.services import party_create
 from midoffice.web.demo_archive import close, mail_in
 from tests.archive.destruction_world import CITIZENS, Town, rich_dossier, town
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.once, pytest.mark.django_db(transaction=True)]
 
 DOSSIERS = int(os.environ.get("MIDOFFICE_DESTRUCTION_CRASH_DOSSIERS", "40"))
 SEED = 20261204

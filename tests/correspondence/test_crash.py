@@ -52,6 +52,7 @@ def _wait_for(condition, what: str, limit: float = 90.0) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.once
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_send_delivers_exactly_once_after_restart(
     dossier, handler, letter_template, signer, fake_magda
