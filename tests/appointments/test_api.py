@@ -111,6 +111,10 @@ def test_the_second_booking_gets_409_slot_taken_in_dutch(client, town):
         ({"mode": "hybrid"}, "mode"),
         ({"staff": "niemand"}, "staff"),
         ({"room": "1"}, "room"),
+        ({"client_fields": {"shoe_size": "44"}}, "client_fields"),
+        ({"client_fields": {"birth_date": "gisteren"}}, "client_fields"),
+        ({"client_fields": {"national_number": "12345678901"}}, "client_fields"),
+        ({"client_fields": {"sex": "Q"}}, "client_fields"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(client, town, changes, field):

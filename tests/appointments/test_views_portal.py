@@ -470,6 +470,73 @@ def test_with_jcc_the_times_are_jccs_and_the_booking_goes_there(client, town, jc
     assert jcc.state.bookings[appointment.external_id].start == dt.datetime(2027, 1, 11, 13, 30)
 
 
+def test_with_jcc_the_form_asks_every_client_field_jcc_requires(client, town, jcc):
+    # JCC product 2 asks a birth date and a national number: the details page asks them
+    # too, in Dutch, checks them, and the booking hands them to JCC.
+    town.service.code, town.service.duration_minutes = "2", 15
+    town.service.save()
+    client.post("/mijn/afspraak/")
+    client.post("/mijn/afspraak/vragen/", {"question": "wat", "answer": "verbouwen"})
+    client.post("/mijn/afspraak/vragen/", {"question": "plannen", "answer": "ja"})
+    client.post("/mijn/afspraak/wijze/", {"mode": "physical"})
+    choice = f"{_value(local(MONDAY, 13, 30))}@1"
+    assert client.post("/mijn/afspraak/tijdstip/", {"start": choice}).status_code == 302
+    page = _text(client.get("/mijn/afspraak/gegevens/"))
+    assert 'for="id_birth_date"' in page
+    assert 'for="id_national_number"' in page
+    assert "id_postcode" not in page  # only what this product asks
+    response = client.post("/mijn/afspraak/gegevens/", _details(guest_count="0"))
+    assert response.status_code == 400
+    assert 'id="id_birth_date_error">Vul je geboortedatum in.' in _text(response)
+    assert 'id="id_national_number_error">Vul je rijksregisternummer in.' in _text(response)
+    response = client.post(
+        "/mijn/afspraak/gegevens/",
+        _details(guest_count="0", birth_date="1985-03-21", national_number="85.03.21-123.45"),
+    )
+    assert response.status_code == 400
+    assert "Dit is geen geldig rijksregisternummer." in _text(response)
+    response = client.post(
+        "/mijn/afspraak/gegevens/",
+        _details(guest_count="0", birth_date="1985-03-21", national_number="85.07.30-033.28"),
+    )
+    assert response.status_code == 302
+    confirm = _text(client.get("/mijn/afspraak/bevestigen/"))
+    assert "Geboortedatum" in confirm
+    assert "1985-03-21" in confirm
+    assert client.post("/mijn/afspraak/bevestigen/").url == "/mijn/afspraak/bevestigd/"
+    appointment = Appointment.objects.get()
+    booked = jcc.state.bookings[appointment.external_id]
+    assert booked.client["clientDateOfBirth"] == "1985-03-21"
+    assert booked.client["clientID"] == "85073003328"
+
+
+def test_with_jcc_staff_booking_asks_the_fields_jcc_requires_for_the_citizen(client, town, jcc):
+    town.service.code, town.service.duration_minutes = "2", 15
+    town.service.save()
+    client.force_login(town.sofie)
+    url = f"/agenda/dossiers/{town.dossier.reference}/nieuw/?dienst=2&wijze=physical"
+    page = _text(client.get(url))
+    assert "Geboortedatum van de burger" in page
+    assert "Rijksregisternummer van de burger" in page
+    data = {
+        "action": "book",
+        "start": f"{_value(local(MONDAY, 13, 30))}@1",
+        "name": "Emma De Smet",
+        "email": "emma@voorbeeld.example",
+        "guest_count": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Vul de geboortedatum in." in _text(response)
+    response = client.post(
+        url, {**data, "birth_date": "1985-07-30", "national_number": "85073003328"}
+    )
+    assert response.status_code == 302, _text(response)
+    booked = jcc.state.bookings[Appointment.objects.get().external_id]
+    assert booked.client["clientDateOfBirth"] == "1985-07-30"
+    assert booked.client["clientID"] == "85073003328"
+
+
 def test_with_jcc_down_the_times_page_says_so_in_dutch(client, town, jcc):
     client.post("/mijn/afspraak/")
     client.post("/mijn/afspraak/vragen/", {"question": "wat", "answer": "verbouwen"})

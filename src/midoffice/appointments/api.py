@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from midoffice.accounts.models import User
 from midoffice.appointments import selectors, services, slots
 from midoffice.appointments.api_ical import InvitationIcsMixin
+from midoffice.appointments.forms import EXTRA_CLIENT_FIELDS, ClientFieldsForm
 from midoffice.appointments.models import (
     Appointment,
     AppointmentStatus,
@@ -164,6 +165,16 @@ class AppointmentCreateSerializer(serializers.Serializer[Any]):
         default="",
     )
     citizen_phone = SingleLineCharField(max_length=40, required=False, allow_blank=True, default="")
+    client_fields = serializers.DictField(
+        child=SingleLineCharField(max_length=200),
+        required=False,
+        default=dict,
+        help_text=(
+            "Wat de afsprakenagenda van de gemeente (JCC) voor deze dienst nog vraagt: "
+            + ", ".join(EXTRA_CLIENT_FIELDS)
+            + " (geboortedatum als JJJJ-MM-DD, geslacht M of V)."
+        ),
+    )
     guests = serializers.ListField(
         child=GuestSerializer(), required=False, default=list, max_length=services.MAX_GUESTS
     )
@@ -194,6 +205,19 @@ class AppointmentCreateSerializer(serializers.Serializer[Any]):
 
     def validate_start(self, value: dt.datetime) -> dt.datetime:
         return _plausible(value)
+
+    def validate_client_fields(self, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(EXTRA_CLIENT_FIELDS))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Onbekend veld: {', '.join(unknown)}. Mogelijk: {', '.join(EXTRA_CLIENT_FIELDS)}."
+            )
+        form = ClientFieldsForm(data=value, required=list(value))
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                [f"{key}: {text}" for key, texts in form.errors.items() for text in texts]
+            )
+        return form.client_extra()
 
 
 class RescheduleSerializer(serializers.Serializer[Any]):
@@ -381,6 +405,7 @@ class AppointmentViewSet(
             citizen_name=values["citizen_name"],
             citizen_email=values["citizen_email"],
             citizen_phone=values["citizen_phone"],
+            client_extra=values["client_fields"],
             guests=[services.Guest(**guest) for guest in values["guests"]],
             remark=values["remark"],
             answers=values["answers"],

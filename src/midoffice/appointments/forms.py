@@ -11,8 +11,9 @@ from typing import Any
 from django import forms
 
 from midoffice.appointments.models import BookingQuestion, Mode
+from midoffice.core import clock
 from midoffice.core.errors import UserError
-from midoffice.parties.identifiers import normalise_phone
+from midoffice.parties.identifiers import normalise_insz, normalise_phone
 
 MAX_GUESTS = 6
 
@@ -113,7 +114,118 @@ class SlotForm(forms.Form):
         return found
 
 
-class DetailsForm(forms.Form):
+def _text_field(label: str, message: str, *, autocomplete: str, max_length: int = 200) -> Any:
+    return lambda: forms.CharField(
+        label=label,
+        max_length=max_length,
+        error_messages=_required(message),
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+#: The client fields an external agenda may require besides name, e-mail and phone
+#: (JCC's ``GetRequiredClientFields``; keys as in ``Client.extra``), asked only then.
+EXTRA_CLIENT_FIELDS: Mapping[str, Any] = {
+    "initials": _text_field(
+        "Je voornaam", "Vul je voornaam in.", autocomplete="given-name", max_length=100
+    ),
+    "birth_date": lambda: forms.DateField(
+        label="Je geboortedatum",
+        help_text="Bijvoorbeeld 1985-03-21.",
+        error_messages={
+            "required": "Vul je geboortedatum in.",
+            "invalid": "Geef je geboortedatum als JJJJ-MM-DD (bijvoorbeeld 1985-03-21).",
+        },
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    ),
+    "national_number": lambda: forms.CharField(
+        label="Je rijksregisternummer",
+        max_length=20,
+        help_text="Op de achterkant van je identiteitskaart (11 cijfers).",
+        error_messages=_required("Vul je rijksregisternummer in."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    ),
+    "address": _text_field(
+        "Je straat en huisnummer",
+        "Vul je straat en huisnummer in.",
+        autocomplete="street-address",
+    ),
+    "postcode": lambda: forms.RegexField(
+        label="Je postcode",
+        regex=r"^\s*\d{4}\s*$",
+        max_length=10,
+        error_messages={
+            "required": "Vul je postcode in.",
+            "invalid": "Een postcode heeft vier cijfers (bijvoorbeeld 9999).",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    ),
+    "city": _text_field("Je gemeente", "Vul je gemeente in.", autocomplete="address-level2"),
+    "sex": lambda: forms.ChoiceField(
+        label="Je geslacht",
+        choices=[("", "Kies…"), ("M", "Man"), ("V", "Vrouw")],
+        error_messages={
+            "required": "Kies je geslacht: de afsprakenagenda van de gemeente vraagt het.",
+            "invalid_choice": "Kies man of vrouw.",
+        },
+    ),
+}
+
+
+class ClientFieldsMixin:
+    """The agenda's own client fields (``EXTRA_CLIENT_FIELDS``) on a form, checked."""
+
+    cleaned_data: dict[str, Any]
+    fields: dict[str, forms.Field]
+
+    def client_extra(self) -> dict[str, str]:
+        """The agenda's own client fields, as text (a date as YYYY-MM-DD)."""
+        return {
+            key: str(self.cleaned_data[key])
+            for key in EXTRA_CLIENT_FIELDS
+            if key in self.fields and self.cleaned_data.get(key)
+        }
+
+    def clean_national_number(self) -> str:
+        value = str(self.cleaned_data.get("national_number") or "").strip()
+        try:
+            return normalise_insz(value)
+        except UserError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_birth_date(self) -> dt.date:
+        value: dt.date = self.cleaned_data["birth_date"]
+        if not dt.date(1900, 1, 1) <= value <= clock.today():
+            raise forms.ValidationError("Dit is geen geldige geboortedatum.")
+        return value
+
+
+def _add_client_fields(form: forms.Form, required: Sequence[str], *, staff: bool = False) -> None:
+    """Add the fields of ``required`` that are not on the form yet, right after name,
+    e-mail and phone. For staff, who fill them in for the citizen, the labels and
+    messages speak of "de burger" instead of "je"."""
+    extra = [key for key in EXTRA_CLIENT_FIELDS if key in required]
+    for key in extra:
+        field = EXTRA_CLIENT_FIELDS[key]()
+        if staff:
+            field.label = str(field.label).removeprefix("Je ").capitalize() + " van de burger"
+            messages = field.error_messages.items()
+            field.error_messages = {k: str(t).replace(" je ", " de ") for k, t in messages}
+        form.fields[key] = field
+    if extra:
+        order = ["name", "email", "phone", *extra]
+        form.order_fields(order + [k for k in form.fields if k not in order])
+
+
+class ClientFieldsForm(ClientFieldsMixin, forms.Form):
+    """Only the agenda's own client fields, each one given required (the REST API)."""
+
+    def __init__(self, *args: Any, required: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_client_fields(self, required, staff=True)
+
+
+class DetailsForm(ClientFieldsMixin, forms.Form):
     name = forms.CharField(
         label="Je naam",
         max_length=200,
@@ -145,13 +257,17 @@ class DetailsForm(forms.Form):
         error_messages={"max_length": "Houd het kort: hoogstens 2000 tekens."},
     )
 
-    def __init__(self, *args: Any, phone_required: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, required: Sequence[str] = (), **kwargs: Any) -> None:
+        """``required``: the client fields the town's external agenda (JCC) asks for this
+        service (``pages.client_fields_required``); the phone becomes required, and each
+        other one is asked in a field of its own."""
         super().__init__(*args, **kwargs)
-        if phone_required:  # the town's external agenda (JCC) asks for it
+        if "phone" in required:
             phone = self.fields["phone"]
             phone.required = True
             phone.label = "Je telefoonnummer"
             phone.error_messages["required"] = "Vul je telefoonnummer in."
+        _add_client_fields(self, required)
 
     def clean_name(self) -> str:
         name = " ".join(str(self.cleaned_data["name"]).split())
@@ -292,7 +408,7 @@ class StaffServiceForm(forms.Form):
         )
 
 
-class StaffCitizenForm(forms.Form):
+class StaffCitizenForm(ClientFieldsMixin, forms.Form):
     """Who the appointment is with, filled in from the dossier's requester."""
 
     name = forms.CharField(
@@ -311,6 +427,26 @@ class StaffCitizenForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, required: Sequence[str] = (), **kwargs: Any) -> None:
+        """``required``: what the town's external agenda asks (``DetailsForm``)."""
+        super().__init__(*args, **kwargs)
+        if "phone" in required:
+            self.fields["phone"] = forms.CharField(
+                label="Telefoonnummer van de burger",
+                max_length=40,
+                error_messages=_required("Vul het telefoonnummer in."),
+                widget=forms.TextInput(attrs={"type": "tel"}),
+            )
+        _add_client_fields(self, required, staff=True)
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(str(self.cleaned_data.get("phone") or "").strip())
+        except UserError:
+            raise forms.ValidationError(
+                "Dit is geen geldig telefoonnummer (bijvoorbeeld 0470 12 34 56)."
+            ) from None
 
 
 class RescheduleReasonForm(forms.Form):

@@ -190,16 +190,20 @@ def _first_free_day(
     return min(days) if days else None
 
 
-def phone_required(service: Service) -> bool:
-    """Does the town's external agenda ask a phone number for this service? (Midoffice's
-    own agenda never does; an agenda that cannot be reached asks nothing now: the booking
-    says what is missing.)"""
+def client_fields_required(service: Service) -> list[str]:
+    """The client fields the town's external agenda asks for this service (name and
+    e-mail are always asked). Midoffice's own agenda asks nothing more; an agenda that
+    cannot be reached asks nothing now: the booking says what is missing."""
     if backend_code() == "local":
-        return False
+        return []
     try:
-        return "phone" in get_backend().required_client_fields(service.code)
+        return [
+            key
+            for key in get_backend().required_client_fields(service.code)
+            if key not in ("name", "email")
+        ]
     except BackendUnavailable:
-        return False
+        return []
 
 
 @dataclass(frozen=True)

@@ -270,6 +270,7 @@ def appointment_book(
     citizen_name: str = "",
     citizen_email: str = "",
     citizen_phone: str = "",
+    client_extra: Mapping[str, str] | None = None,
     guests: Sequence[Guest] = (),
     remark: str = "",
     answers: Mapping[str, str] | None = None,
@@ -288,7 +289,9 @@ def appointment_book(
 
     The citizen is ``party``, else the dossier's requester, else the contact who owns
     ``citizen_email`` (or a new contact). Without a dossier, the service's dossier type
-    opens one (on the appointment channel). Participants: the citizen, the member of staff
+    opens one (on the appointment channel). ``client_extra``: the further client fields an
+    external agenda asks (``Client.extra``; Midoffice keeps none of them itself).
+    Participants: the citizen, the member of staff
     and each guest; digital and hybrid appointments get a video link. A public event goes
     on the dossier's timeline and the invitations are queued in this transaction.
     """
@@ -341,6 +344,7 @@ def appointment_book(
                 name=citizen_name or (party.display_name if party else ""),
                 email=email or _primary_email(party),
                 phone=citizen_phone,
+                extra=dict(client_extra or {}),
             ),
             remark=remark,
         )

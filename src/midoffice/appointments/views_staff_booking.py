@@ -40,6 +40,7 @@ from midoffice.core import clock
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.selectors import dossier_get_for_user
+from midoffice.parties.models import ContactPoint
 
 
 def _staff(request: HttpRequest) -> User:
@@ -282,7 +283,8 @@ def book_for_dossier(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         action = str(request.POST.get("action", "book"))
         count = guest_count(request.POST)
-        citizen = StaffCitizenForm(request.POST)
+        required = pages.client_fields_required(service)
+        citizen = StaffCitizenForm(request.POST, required=required)
         if action == "add":
             rows = [
                 {
@@ -293,7 +295,9 @@ def book_for_dossier(request: HttpRequest, reference: str) -> HttpResponse:
                 for i in range(count)
             ]
             rows.append({"name": "", "email": "", "remote": mode == Mode.HYBRID})
-            citizen = StaffCitizenForm(initial={k: request.POST.get(k, "") for k in citizen.fields})
+            citizen = StaffCitizenForm(
+                initial={k: request.POST.get(k, "") for k in citizen.fields}, required=required
+            )
             guests = guest_forms(None, count=min(len(rows), MAX_GUESTS), initial=rows)
             context["chosen"] = request.POST.get("start", "")
         else:
@@ -313,6 +317,8 @@ def book_for_dossier(request: HttpRequest, reference: str) -> HttpResponse:
                         dossier=dossier,
                         citizen_name=citizen.cleaned_data["name"],
                         citizen_email=citizen.cleaned_data["email"],
+                        citizen_phone=citizen.cleaned_data.get("phone", ""),
+                        client_extra=citizen.client_extra(),
                         guests=[
                             services.Guest(
                                 name=g.cleaned_data["name"],
@@ -336,12 +342,19 @@ def book_for_dossier(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 status = 400
     else:
-        citizen = StaffCitizenForm(
-            initial={
-                "name": requester.display_name if requester else "",
-                "email": (requester.primary_email or "") if requester else "",
-            }
-        )
+        required = pages.client_fields_required(service)
+        initial = {
+            "name": requester.display_name if requester else "",
+            "email": (requester.primary_email or "") if requester else "",
+        }
+        if requester is not None and "phone" in required:
+            initial["phone"] = (
+                requester.contact_points.filter(kind=ContactPoint.Kind.PHONE)
+                .order_by("-is_primary", "id")
+                .values_list("value", flat=True)
+                .first()
+            ) or ""
+        citizen = StaffCitizenForm(initial=initial, required=required)
         guests = []
     slots_context = _slots(request, service, mode, form=form)
     if "chosen" in context:

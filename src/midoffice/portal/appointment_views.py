@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods
 from midoffice.appointments import links, pages, questions
 from midoffice.appointments import services as appointment_services
 from midoffice.appointments.forms import (
+    EXTRA_CLIENT_FIELDS,
     MAX_GUESTS,
     AnswerForm,
     DetailsForm,
@@ -72,6 +73,8 @@ class Flow:
     mode: str = ""
     start: str = ""  # the radio value of the chosen time (``forms.slot_value``)
     details: dict[str, str] = field(default_factory=dict)
+    # The fields the town's external agenda asks besides these (``Client.extra``).
+    client: dict[str, str] = field(default_factory=dict)
     guests: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -409,7 +412,7 @@ def details(request: HttpRequest) -> HttpResponse:
     step = _step(request, page="details")
     flow = step.flow
     status = 200
-    phone_needed = pages.phone_required(step.service)
+    required = pages.client_fields_required(step.service)
     if request.method == "POST":
         action = str(request.POST.get("action", "next"))
         count = guest_count(request.POST)
@@ -421,16 +424,17 @@ def details(request: HttpRequest) -> HttpResponse:
             if action != "add" and index.isdigit() and int(index) < len(rows):
                 rows.pop(int(index))
             form = DetailsForm(
-                initial={k: request.POST.get(k, "") for k in DetailsForm.base_fields},
-                phone_required=phone_needed,
+                initial={k: request.POST.get(k, "") for k in DetailsForm(required=required).fields},
+                required=required,
             )
             guests = guest_forms(None, count=len(rows), initial=rows)
         else:
-            form = DetailsForm(request.POST, phone_required=phone_needed)
+            form = DetailsForm(request.POST, required=required)
             guests = guest_forms(request.POST, count=count)
             valid = [form.is_valid()] + [g.is_valid() for g in guests]
             if all(valid):
-                flow.details = {k: str(form.cleaned_data[k]) for k in form.fields}
+                flow.details = {k: str(form.cleaned_data[k]) for k in DetailsForm.base_fields}
+                flow.client = form.client_extra()
                 flow.guests = [
                     {
                         "name": g.cleaned_data["name"],
@@ -444,9 +448,8 @@ def details(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:appointment-confirm")
             status = 400
     else:
-        form = DetailsForm(
-            initial=flow.details or _prefill(step.party), phone_required=phone_needed
-        )
+        initial = {**flow.details, **flow.client} if flow.details else _prefill(step.party)
+        form = DetailsForm(initial=initial, required=required)
         guests = guest_forms(None, count=len(flow.guests), initial=flow.guests)
     chosen = slot_parse(flow.start)
     return render(
@@ -455,6 +458,7 @@ def details(request: HttpRequest) -> HttpResponse:
         {
             **_context(step),
             "form": form,
+            "client_fields": [form[key] for key in form.fields if key in EXTRA_CLIENT_FIELDS],
             "guests": guests,
             "can_add_guest": len(guests) < MAX_GUESTS,
             "has_errors": status == 400,
@@ -492,6 +496,11 @@ def confirm(request: HttpRequest) -> HttpResponse:
         "start": chosen.start,
         "where": _where_before(flow.mode, place.name if place else ""),
         "details": flow.details,
+        "client_fields": [
+            (str(EXTRA_CLIENT_FIELDS[key]().label).removeprefix("Je ").capitalize(), value)
+            for key, value in flow.client.items()
+            if key in EXTRA_CLIENT_FIELDS
+        ],
         "guests": flow.guests,
     }
     if request.method == "GET":
@@ -508,6 +517,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             citizen_name=flow.details["name"],
             citizen_email=flow.details["email"],
             citizen_phone=flow.details.get("phone", ""),
+            client_extra=flow.client,
             guests=[
                 appointment_services.Guest(
                     name=g["name"], email=g["email"], joins_remotely=bool(g.get("remote"))
