@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +120,22 @@ def sqlite_target() -> Iterator[Target]:
         yield Target("sqlite", data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def targets(
+    pg_database: str, *, skip_postgres: bool, skip_sqlite: bool
+) -> list[Callable[[], contextlib.AbstractContextManager[Target]]]:
+    """The databases a section measures, in order (PostgreSQL first, in its own fresh
+    database ``pg_database``; left out with a note when it cannot be reached)."""
+    found: list[Callable[[], contextlib.AbstractContextManager[Target]]] = []
+    if not skip_postgres:
+        if postgres_available():
+            found.append(lambda: postgres_target(pg_database))
+        else:
+            log("PostgreSQL is not reachable: skipped (set BENCH_PG_URL)")
+    if not skip_sqlite:
+        found.append(sqlite_target)
+    return found
 
 
 def free_port() -> int:

@@ -44,11 +44,9 @@ from _common import (
     BIN,
     Target,
     log,
-    postgres_available,
-    postgres_target,
     run,
-    sqlite_target,
     table,
+    targets,
 )
 
 PG_DATABASE = "midoffice_bench_an"
@@ -147,15 +145,8 @@ def print_report(res: dict[str, Any]) -> None:
 def orchestrate(args: argparse.Namespace) -> int:
     print(f"Analytics benchmark: {args.dossiers:,} dossiers, {args.requests} requests per page")
     results = []
-    targets = []
-    if not args.skip_postgres:
-        if postgres_available():
-            targets.append(lambda: postgres_target(PG_DATABASE))
-        else:
-            log("PostgreSQL is not reachable: skipped (set BENCH_PG_URL)")
-    if not args.skip_sqlite:
-        targets.append(sqlite_target)
-    for make in targets:
+    found = targets(PG_DATABASE, skip_postgres=args.skip_postgres, skip_sqlite=args.skip_sqlite)
+    for make in found:
         with make() as target:
             started = time.perf_counter()
             res = measure_target(target, args)

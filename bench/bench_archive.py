@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BIN, Target, log, postgres_available, postgres_target, run, sqlite_target, table
+from _common import BIN, Target, log, run, table, targets
 
 PG_DATABASE = "midoffice_bench_archive"
 TARGET_S = 2.0
@@ -117,16 +117,9 @@ def orchestrate(args: argparse.Namespace) -> int:
         f"Archive benchmark: the daily 'what is due' run over {args.dossiers:,} closed "
         f"dossiers; packaging {args.packages} dossiers"
     )
-    targets: list[Any] = []
-    if not args.skip_postgres:
-        if postgres_available():
-            targets.append(lambda: postgres_target(PG_DATABASE))
-        else:
-            log("PostgreSQL is not reachable: skipped (set BENCH_PG_URL)")
-    if not args.skip_sqlite:
-        targets.append(sqlite_target)
+    found = targets(PG_DATABASE, skip_postgres=args.skip_postgres, skip_sqlite=args.skip_sqlite)
     results = []
-    for make in targets:
+    for make in found:
         with make() as target:
             res = measure(target, args)
             results.append(res)

@@ -28,7 +28,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -38,12 +37,10 @@ from _common import (
     PG_ADMIN_URL,
     Target,
     log,
-    postgres_available,
-    postgres_target,
     psql,
     run,
-    sqlite_target,
     table,
+    targets,
 )
 
 PG_DATABASE = "midoffice_bench_backup"
@@ -177,16 +174,9 @@ def main() -> int:
         f"Backup benchmark: {args.dossiers:,} dossiers and {args.files:,} stored files, "
         "backed up while idle and restored into an empty database and storage"
     )
-    targets: list[Any] = []
-    if not args.skip_postgres:
-        if postgres_available():
-            targets.append(lambda: postgres_target(PG_DATABASE))
-        else:
-            log("PostgreSQL is not reachable: skipped (set BENCH_PG_URL)")
-    if not args.skip_sqlite:
-        targets.append(sqlite_target)
+    found = targets(PG_DATABASE, skip_postgres=args.skip_postgres, skip_sqlite=args.skip_sqlite)
     results = []
-    for make in targets:
+    for make in found:
         with make() as target:
             results.append(measure(target, args))
     print(table(HEADERS, [row(r) for r in results]))
