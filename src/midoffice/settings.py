@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from midoffice.core.storage import s3_storage
 from midoffice.envconfig import env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -313,6 +314,45 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Object storage (issue 23 part 5, ADR 21e): the same files in a private S3-compatible
+# bucket, so web and worker hosts share them (options: core.storage.s3_storage).
+STORAGE_KIND = env(
+    "MIDOFFICE_STORAGE",
+    "local",
+    "Where stored files live: local (MIDOFFICE_FILES_DIR) or s3 (a private bucket in an "
+    "S3-compatible object store, MIDOFFICE_S3_*).",
+    group="Storage",
+)
+S3_BUCKET = env("MIDOFFICE_S3_BUCKET", "", "Bucket name (MIDOFFICE_STORAGE=s3).", group="Storage")
+S3_ENDPOINT_URL = env(
+    "MIDOFFICE_S3_ENDPOINT_URL",
+    "",
+    "Address of the S3-compatible server, e.g. https://s3.example.be. Empty: Amazon S3. "
+    "With an address, buckets are addressed by path (https://host/bucket/...).",
+    group="Storage",
+)
+S3_REGION = env("MIDOFFICE_S3_REGION", "", "Region of the bucket; empty: none.", group="Storage")
+S3_ACCESS_KEY_ID = env(
+    "MIDOFFICE_S3_ACCESS_KEY_ID",
+    "",
+    "Access key. Empty: boto3's own lookup (AWS_* variables, instance role).",
+    group="Storage",
+)
+S3_SECRET_ACCESS_KEY = env(
+    "MIDOFFICE_S3_SECRET_ACCESS_KEY", "", "Secret of the access key.", group="Storage"
+)
+if STORAGE_KIND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MIDOFFICE_STORAGE must be local or s3, not {STORAGE_KIND!r}")
+if STORAGE_KIND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("MIDOFFICE_STORAGE=s3 needs MIDOFFICE_S3_BUCKET.")
+    STORAGES["default"] = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=S3_ENDPOINT_URL,
+        region=S3_REGION,
+        access_key_id=S3_ACCESS_KEY_ID,
+        secret_access_key=S3_SECRET_ACCESS_KEY,
+    )
 WHITENOISE_USE_FINDERS = True
 
 TASKS = {

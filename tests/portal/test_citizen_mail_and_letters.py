@@ -90,7 +90,7 @@ def test_the_citizen_sees_her_own_mail_and_downloads_its_attachment(
     assert "niet te downloaden" in page
     download = client.get(url)
     assert download.status_code == 200
-    assert download.content == PLAN
+    assert download.getvalue() == PLAN  # streamed from the storage
     assert download["Content-Type"] == "application/octet-stream"
     assert download["Content-Disposition"].startswith("attachment")
 

@@ -198,7 +198,7 @@ def test_released_it_downloads_with_the_warning_and_still_never_previews(client,
     assert response.status_code == 302
     download = client.get(_url(dossier, "factuur.pdf.exe", preview=False))
     assert download.status_code == 200
-    assert download.content == _pe()
+    assert download.getvalue() == _pe()  # streamed from the storage
     assert client.get(url).status_code == 415
     page = client.get(f"/dossiers/{dossier.reference}/").content.decode()
     assert "Bijlagen tegengehouden" not in page
@@ -260,7 +260,7 @@ def test_a_portal_question_is_a_message_with_its_document(client, portal_questio
     download = client.get(base)
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["Content-Type"] == "application/octet-stream"
-    assert download.content == PDF
+    assert download.getvalue() == PDF  # streamed from the storage
     preview = client.get(f"{base}bekijken/")
     assert preview["Content-Type"] == "application/pdf"
     assert preview["Content-Security-Policy"] == CSP_PDF

@@ -190,10 +190,15 @@ class AttachmentFile:
     dangerous_reason: str
     held: bool
     data: bytes
+    #: Its name in the storage, to stream it (``intake.storage.blob_open``).
+    stored_name: str = ""
 
 
-def dossier_attachment(*, dossier_id: int, attachment_id: int) -> AttachmentFile:
-    """An attachment of a mail on this dossier, with its bytes.
+def dossier_attachment(
+    *, dossier_id: int, attachment_id: int, with_data: bool = True
+) -> AttachmentFile:
+    """An attachment of a mail on this dossier, with its bytes (``with_data``; else the
+    caller streams it by ``stored_name``).
 
     Raises ``Attachment.DoesNotExist`` for an attachment of another dossier, ``OSError``
     when its file is gone. The caller checks ``held`` (ADR 12) and that the user may
@@ -208,7 +213,8 @@ def dossier_attachment(*, dossier_id: int, attachment_id: int) -> AttachmentFile
         content_type=attachment.content_type,
         dangerous_reason=attachment.dangerous_reason,
         held=attachment.is_held,
-        data=b"" if attachment.is_held else blob_read(attachment.stored_name),
+        data=b"" if attachment.is_held or not with_data else blob_read(attachment.stored_name),
+        stored_name=attachment.stored_name,
     )
 
 

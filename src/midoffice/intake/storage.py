@@ -10,8 +10,11 @@ import hashlib
 import os
 from contextlib import suppress
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+
+from midoffice.core.storage import stored_file_open
 
 
 def blob_name(sha256: str) -> str:
@@ -54,7 +57,12 @@ def _fsync(name: str) -> None:
             os.close(fd)
 
 
+def blob_open(name: str) -> File[bytes]:
+    """A stored file to stream (a download); missing: ``FileNotFoundError``."""
+    return stored_file_open(name)
+
+
 def blob_read(name: str) -> bytes:
-    with default_storage.open(name, "rb") as fh:
+    with stored_file_open(name) as fh:
         data: bytes = fh.read()
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db.models import Q, QuerySet
 
 from midoffice.catalog.models import PORTAL_ROLE_CHOICES, DossierType
@@ -19,7 +20,7 @@ from midoffice.correspondence.storage import file_read
 from midoffice.dossiers.models import Dossier, DossierParty, Event
 from midoffice.intake.models import Attachment
 from midoffice.intake.selectors import MailView, dossier_mail
-from midoffice.intake.storage import blob_read
+from midoffice.intake.storage import blob_open
 from midoffice.parties.identifiers import email_match_key
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.portal.models import CitizenDocument, FollowUpQuestion
@@ -129,7 +130,8 @@ def citizen_mails(*, party: Party, dossier: Dossier) -> list[MailView]:
 class AttachmentFile:
     filename: str
     content_type: str
-    data: bytes
+    #: Open on the stored file, to stream (the caller closes it, e.g. by FileResponse).
+    file: File[bytes]
 
 
 def citizen_mail_attachment_get(
@@ -153,13 +155,13 @@ def citizen_mail_attachment_get(
     ):
         raise NotFound("Deze bijlage vonden we niet.")
     try:
-        data = blob_read(attachment.stored_name)
+        handle = blob_open(attachment.stored_name)
     except OSError:
         raise NotFound("Deze bijlage vonden we niet.") from None
     return AttachmentFile(
         filename=attachment.filename or "bijlage",
         content_type=attachment.content_type,
-        data=data,
+        file=handle,
     )
 
 

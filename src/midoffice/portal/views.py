@@ -303,8 +303,10 @@ def mail_attachment_download(
         party=party, reference=reference, attachment_id=attachment_id
     )
     if request.method not in ("GET", "HEAD"):
+        found.file.close()
         return HttpResponseNotAllowed(["GET"])
-    response = HttpResponse(found.data, content_type="application/octet-stream")
+    # Streamed from the storage: a large attachment is never whole in memory.
+    response = FileResponse(found.file, content_type="application/octet-stream")
     shown = display_text(found.filename, "bijlage")
     response["Content-Disposition"] = content_disposition_header(True, shown) or "attachment"
     response["Cache-Control"] = "private, no-store"

@@ -10,7 +10,8 @@ view of the dossier.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files import File
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,12 +24,14 @@ from midoffice.core.preview import (
     preview_headers,
     sniff,
 )
+from midoffice.core.storage import stored_file_open
 from midoffice.dossiers import notices
 from midoffice.dossiers.models import Dossier
 from midoffice.intake import services as intake_services
 from midoffice.intake.models import Attachment
 from midoffice.intake.selectors import AttachmentFile
 from midoffice.intake.selectors import dossier_attachment as attachment_read
+from midoffice.intake.storage import blob_open
 from midoffice.web.dossier_messages import dossier_document
 from midoffice.web.views.common import dossier_or_404, staff_user
 from midoffice.web.views.dossier import _action
@@ -36,6 +39,14 @@ from midoffice.web.views.dossier import _action
 
 def _respond(data: bytes, headers: dict[str, str]) -> HttpResponse:
     response = HttpResponse(data)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _stream(handle: File[bytes], headers: dict[str, str]) -> FileResponse:
+    """A download streamed from the storage's file: a large one is never whole in memory."""
+    response = FileResponse(handle)
     for name, value in headers.items():
         response[name] = value
     return response
@@ -61,27 +72,38 @@ def _held(request: HttpRequest, dossier: Dossier, attachment: AttachmentFile) ->
     )
 
 
-def _attachment(user: User, reference: str, attachment_id: int) -> tuple[Dossier, AttachmentFile]:
+def _attachment(
+    user: User, reference: str, attachment_id: int, *, with_data: bool = True
+) -> tuple[Dossier, AttachmentFile]:
     dossier = dossier_or_404(user, reference)
     try:
-        return dossier, attachment_read(dossier_id=dossier.pk, attachment_id=attachment_id)
+        found = attachment_read(
+            dossier_id=dossier.pk, attachment_id=attachment_id, with_data=with_data
+        )
     except (Attachment.DoesNotExist, OSError):
         raise Http404("Bijlage niet gevonden.") from None
+    return dossier, found
 
 
 @login_required
 @require_GET
-def dossier_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+def dossier_attachment(
+    request: HttpRequest, reference: str, attachment_id: int
+) -> HttpResponseBase:
     """Download an attachment of a mail on a dossier the user may see (else not found);
     a held one only after its release."""
     user = staff_user(request)
-    dossier, attachment = _attachment(user, reference, attachment_id)
+    dossier, attachment = _attachment(user, reference, attachment_id, with_data=False)
     if attachment.held:
         return _held(request, dossier, attachment)
+    try:
+        handle = blob_open(attachment.stored_name)
+    except OSError:
+        raise Http404("Bijlage niet gevonden.") from None
     notices.dossier_record_view(actor=user, dossier=dossier)
     # Always a download, never rendered in our origin: mail attachments are untrusted.
-    return _respond(
-        attachment.data,
+    return _stream(
+        handle,
         download_headers(filename=attachment.filename, declared_type=attachment.content_type),
     )
 
@@ -147,12 +169,17 @@ def _document(user: User, reference: str, document_id: int) -> tuple[Dossier, st
 @require_GET
 def dossier_document_download(
     request: HttpRequest, reference: str, document_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Download a file the citizen added in the portal to a dossier the user may see."""
     user = staff_user(request)
-    dossier, name, data = _document(user, reference, document_id)
+    dossier = dossier_or_404(user, reference)
+    try:
+        document = dossier_document(dossier=dossier, document_id=document_id)
+        handle = stored_file_open(document.file.name)
+    except (NotFound, OSError):
+        raise Http404("Document niet gevonden.") from None
     notices.dossier_record_view(actor=user, dossier=dossier)
-    return _respond(data, download_headers(filename=name))
+    return _stream(handle, download_headers(filename=document.name))
 
 
 @login_required
