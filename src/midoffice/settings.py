@@ -173,6 +173,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view that meets an unreachable database answers 503 and says so (issue 23).
+    "midoffice.core.middleware.DatabaseUnavailableMiddleware",
     # Last: turns a sign-in that axes locked out into accounts.lockout.lockout_response.
     "axes.middleware.AxesMiddleware",
 ]

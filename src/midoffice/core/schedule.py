@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, close_old_connections, connection
 
 from midoffice.core import clock
 from midoffice.core.scheduler_lock import SchedulerLock
@@ -120,7 +120,8 @@ class SchedulerRunner:
                 continue
             if not said_standby:
                 logger.info(
-                    "scheduler standby: another scheduler holds the lock",
+                    "scheduler standby: another scheduler holds the lock, or the database "
+                    "is unreachable",
                     extra={"holder": self.holder, "retry_seconds": self.standby_seconds},
                 )
                 said_standby = True
@@ -129,7 +130,13 @@ class SchedulerRunner:
     def _guarded(self, call: ScheduledCall) -> Callable[[], None]:
         def run_if_active() -> None:
             if self.active.is_set():
-                call.call()
+                # APScheduler's pool threads keep their own connections: one the database
+                # dropped (an outage) is replaced here rather than failing every later run.
+                close_old_connections()
+                try:
+                    call.call()
+                finally:
+                    close_old_connections()
 
         return run_if_active
 

@@ -38,6 +38,13 @@ class Command(BaseCommand):
             default=15.0,
             help="While another scheduler is active: how often to try to take over.",
         )
+        parser.add_argument(
+            "--heartbeat-seconds",
+            type=float,
+            default=30.0,
+            help="While active: how often to check the lock is still held and record "
+            "the heartbeat.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
@@ -53,7 +60,10 @@ class Command(BaseCommand):
             for job in PERIODIC_JOBS
         ]
         runner = SchedulerRunner(
-            lock=scheduler_lock(), calls=calls, standby_seconds=options["standby_seconds"]
+            lock=scheduler_lock(),
+            calls=calls,
+            standby_seconds=options["standby_seconds"],
+            heartbeat_seconds=options["heartbeat_seconds"],
         )
         stop = threading.Event()
 
