@@ -58,6 +58,24 @@ S, I32, I64, B, D, DT = (
 )
 
 
+def _to_one(name: str, target: str, relation: str, *, nullable: bool = True) -> Navigation:
+    """A navigation to one entity whose key is in this entity's ``<relation>_id`` column,
+    shown as the property ``<name>Id``."""
+    return Navigation(
+        name,
+        target,
+        local=f"{relation}_id",
+        foreign_key=f"{name}Id",
+        relation=relation,
+        nullable=nullable,
+    )
+
+
+def _to_many(name: str, target: str, remote: str, relation: str) -> Navigation:
+    """A navigation to the entities whose ``remote`` column points back here."""
+    return Navigation(name, target, many=True, remote=remote, relation=relation)
+
+
 def _key() -> Property:
     return Property("Id", I64, field="id")
 
@@ -177,55 +195,14 @@ def _dossiers() -> EntitySet:
             Property("ResultId", I64, field="result_id", nullable=True),
         ),
         navigations=(
-            Navigation(
-                "DossierType",
-                "DossierTypes",
-                local="dossier_type_id",
-                foreign_key="DossierTypeId",
-                relation="dossier_type",
-                nullable=False,
-            ),
-            Navigation(
-                "Team",
-                "Teams",
-                local="team_id",
-                foreign_key="TeamId",
-                relation="team",
-                nullable=False,
-            ),
-            Navigation(
-                "Status",
-                "Statuses",
-                local="status_id",
-                foreign_key="StatusId",
-                relation="status",
-                nullable=False,
-            ),
-            Navigation(
-                "Assignee",
-                "Staff",
-                local="assignee_id",
-                foreign_key="AssigneeId",
-                relation="assignee",
-            ),
-            Navigation(
-                "Result", "Results", local="result_id", foreign_key="ResultId", relation="result"
-            ),
-            Navigation(
-                "StatusChanges",
-                "StatusChanges",
-                many=True,
-                remote="dossier_id",
-                relation="status_history",
-            ),
-            Navigation("Events", "Events", many=True, remote="dossier_id", relation="events"),
-            Navigation(
-                "Appointments",
-                "Appointments",
-                many=True,
-                remote="dossier_id",
-                relation="appointments",
-            ),
+            _to_one("DossierType", "DossierTypes", "dossier_type", nullable=False),
+            _to_one("Team", "Teams", "team", nullable=False),
+            _to_one("Status", "Statuses", "status", nullable=False),
+            _to_one("Assignee", "Staff", "assignee"),
+            _to_one("Result", "Results", "result"),
+            _to_many("StatusChanges", "StatusChanges", "dossier_id", "status_history"),
+            _to_many("Events", "Events", "dossier_id", "events"),
+            _to_many("Appointments", "Appointments", "dossier_id", "appointments"),
         ),
     )
 
@@ -245,30 +222,10 @@ def _status_changes() -> EntitySet:
             Property("ActorId", I64, field="actor_id", nullable=True),
         ),
         navigations=(
-            Navigation(
-                "Dossier",
-                "Dossiers",
-                local="dossier_id",
-                foreign_key="DossierId",
-                relation="dossier",
-                nullable=False,
-            ),
-            Navigation(
-                "FromStatus",
-                "Statuses",
-                local="from_status_id",
-                foreign_key="FromStatusId",
-                relation="from_status",
-            ),
-            Navigation(
-                "ToStatus",
-                "Statuses",
-                local="to_status_id",
-                foreign_key="ToStatusId",
-                relation="to_status",
-                nullable=False,
-            ),
-            Navigation("Actor", "Staff", local="actor_id", foreign_key="ActorId", relation="actor"),
+            _to_one("Dossier", "Dossiers", "dossier", nullable=False),
+            _to_one("FromStatus", "Statuses", "from_status"),
+            _to_one("ToStatus", "Statuses", "to_status", nullable=False),
+            _to_one("Actor", "Staff", "actor"),
         ),
     )
 
@@ -290,15 +247,8 @@ def _events() -> EntitySet:
             Property("Public", B, field="public", description="Zichtbaar voor de burger."),
         ),
         navigations=(
-            Navigation(
-                "Dossier",
-                "Dossiers",
-                local="dossier_id",
-                foreign_key="DossierId",
-                relation="dossier",
-                nullable=False,
-            ),
-            Navigation("Actor", "Staff", local="actor_id", foreign_key="ActorId", relation="actor"),
+            _to_one("Dossier", "Dossiers", "dossier", nullable=False),
+            _to_one("Actor", "Staff", "actor"),
         ),
     )
 
@@ -314,13 +264,7 @@ def _teams() -> EntitySet:
             Property("Name", S, field="name"),
         ),
         navigations=(
-            Navigation(
-                "DossierTypes",
-                "DossierTypes",
-                many=True,
-                remote="team_id",
-                relation="dossier_types",
-            ),
+            _to_many("DossierTypes", "DossierTypes", "team_id", "dossier_types"),
             Navigation(
                 "Members",
                 "Staff",
@@ -343,22 +287,8 @@ def _team_memberships() -> EntitySet:
             Property("TeamId", I64, field="team_id"),
         ),
         navigations=(
-            Navigation(
-                "Staff",
-                "Staff",
-                local="user_id",
-                foreign_key="StaffId",
-                relation="user",
-                nullable=False,
-            ),
-            Navigation(
-                "Team",
-                "Teams",
-                local="team_id",
-                foreign_key="TeamId",
-                relation="team",
-                nullable=False,
-            ),
+            _to_one("Staff", "Staff", "user", nullable=False),
+            _to_one("Team", "Teams", "team", nullable=False),
         ),
     )
 
@@ -415,24 +345,9 @@ def _dossier_types() -> EntitySet:
             Property("IsActive", B, field="is_active"),
         ),
         navigations=(
-            Navigation(
-                "Team",
-                "Teams",
-                local="team_id",
-                foreign_key="TeamId",
-                relation="team",
-                nullable=False,
-            ),
-            Navigation(
-                "Statuses",
-                "Statuses",
-                many=True,
-                remote="dossier_type_id",
-                relation="status_types",
-            ),
-            Navigation(
-                "Results", "Results", many=True, remote="dossier_type_id", relation="result_types"
-            ),
+            _to_one("Team", "Teams", "team", nullable=False),
+            _to_many("Statuses", "Statuses", "dossier_type_id", "status_types"),
+            _to_many("Results", "Results", "dossier_type_id", "result_types"),
         ),
     )
 
@@ -451,16 +366,7 @@ def _statuses() -> EntitySet:
             Property("Name", S, field="name"),
             Property("Phase", S, field="phase"),
         ),
-        navigations=(
-            Navigation(
-                "DossierType",
-                "DossierTypes",
-                local="dossier_type_id",
-                foreign_key="DossierTypeId",
-                relation="dossier_type",
-                nullable=False,
-            ),
-        ),
+        navigations=(_to_one("DossierType", "DossierTypes", "dossier_type", nullable=False),),
     )
 
 
@@ -475,16 +381,7 @@ def _results() -> EntitySet:
             Property("Code", S, field="code"),
             Property("Name", S, field="name"),
         ),
-        navigations=(
-            Navigation(
-                "DossierType",
-                "DossierTypes",
-                local="dossier_type_id",
-                foreign_key="DossierTypeId",
-                relation="dossier_type",
-                nullable=False,
-            ),
-        ),
+        navigations=(_to_one("DossierType", "DossierTypes", "dossier_type", nullable=False),),
     )
 
 
@@ -515,29 +412,9 @@ def _appointments() -> EntitySet:
             Property("CancelledAt", DT, field="cancelled_at", nullable=True),
         ),
         navigations=(
-            Navigation(
-                "Service",
-                "AppointmentServices",
-                local="service_id",
-                foreign_key="ServiceId",
-                relation="service",
-                nullable=False,
-            ),
-            Navigation(
-                "Dossier",
-                "Dossiers",
-                local="dossier_id",
-                foreign_key="DossierId",
-                relation="dossier",
-            ),
-            Navigation(
-                "Staff",
-                "Staff",
-                local="staff_id",
-                foreign_key="StaffId",
-                relation="staff",
-                nullable=False,
-            ),
+            _to_one("Service", "AppointmentServices", "service", nullable=False),
+            _to_one("Dossier", "Dossiers", "dossier"),
+            _to_one("Staff", "Staff", "staff", nullable=False),
         ),
     )
 
@@ -558,21 +435,8 @@ def _appointment_services() -> EntitySet:
             Property("Active", B, field="active"),
         ),
         navigations=(
-            Navigation(
-                "Team",
-                "Teams",
-                local="team_id",
-                foreign_key="TeamId",
-                relation="team",
-                nullable=False,
-            ),
-            Navigation(
-                "DossierType",
-                "DossierTypes",
-                local="dossier_type_id",
-                foreign_key="DossierTypeId",
-                relation="dossier_type",
-            ),
+            _to_one("Team", "Teams", "team", nullable=False),
+            _to_one("DossierType", "DossierTypes", "dossier_type"),
         ),
     )
 
