@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import TypeVar
@@ -429,6 +429,52 @@ def _trend(
     )
 
 
+def _per_channel_per_week(
+    *,
+    key: str,
+    title: str,
+    caption: str,
+    chart_id: str,
+    unit: str,
+    weeks: Sequence[Span],
+    channels: Sequence[str],
+    per_week: Mapping[tuple[int, str], int],
+    label: Callable[[str], str],
+    links: Links,
+    kind: str,
+) -> Table:
+    """A week per row, a channel per column and a total, every number linking to the
+    dossiers behind it (``links.dossiers(kind, …)``); beside it the same as stacked bars."""
+    table = Table(
+        key=key,
+        title=title,
+        caption=caption,
+        headers=["Week", *[label(c) for c in channels], "Totaal"],
+    )
+    for i, week in enumerate(weeks):
+        row = [Cell.label(week.label)]
+        for channel in channels:
+            n = per_week.get((i, channel), 0)
+            row.append(Cell.count(n, links.dossiers(kind, span=week, kanaal=channel)))
+        total = sum(per_week.get((i, c), 0) for c in channels)
+        row.append(Cell.count(total, links.dossiers(kind, span=week)))
+        table.rows.append(row)
+    table.chart = charts.bar_chart(
+        chart_id=chart_id,
+        title=title,
+        description="Gestapelde staven per week, één patroon per kanaal; de tabel ernaast "
+        "geeft dezelfde aantallen.",
+        categories=[w.short for w in weeks],
+        series=[
+            charts.Series(label(c), [per_week.get((i, c), 0) for i in range(len(weeks))])
+            for c in channels
+        ],
+        stacked=True,
+        unit=unit,
+    )
+    return table
+
+
 def _intake(
     filters: Filters, intake: dict[tuple[dt.date, str], Intake], links: Links
 ) -> list[Table]:
@@ -437,34 +483,18 @@ def _intake(
     seen = {channel for _, channel in intake}
     channels = [*MAIN_CHANNELS, *sorted(c for c in seen if c not in MAIN_CHANNELS)]
     per_week = _bucket(weeks, ((d, c, v.received) for (d, c), v in intake.items()))
-    table = Table(
+    table = _per_channel_per_week(
         key="instroom-per-kanaal",
         title="Instroom per kanaal, per week",
         caption="Nieuwe dossiers per week en per kanaal waarlangs de vraag binnenkwam.",
-        headers=["Week", *[str(labels.get(c, c)) for c in channels], "Totaal"],
-    )
-    for i, week in enumerate(weeks):
-        row = [Cell.label(week.label)]
-        for channel in channels:
-            n = per_week.get((i, channel), 0)
-            row.append(Cell.count(n, links.dossiers("received", span=week, kanaal=channel)))
-        total = sum(per_week.get((i, c), 0) for c in channels)
-        row.append(Cell.count(total, links.dossiers("received", span=week)))
-        table.rows.append(row)
-    table.chart = charts.bar_chart(
         chart_id="chart-instroom",
-        title="Instroom per kanaal, per week",
-        description="Gestapelde staven per week, één patroon per kanaal; de tabel ernaast "
-        "geeft dezelfde aantallen.",
-        categories=[w.short for w in weeks],
-        series=[
-            charts.Series(
-                str(labels.get(c, c)), [per_week.get((i, c), 0) for i in range(len(weeks))]
-            )
-            for c in channels
-        ],
-        stacked=True,
         unit="dossiers",
+        weeks=weeks,
+        channels=channels,
+        per_week=per_week,
+        label=lambda c: str(labels.get(c, c)),
+        links=links,
+        kind="received",
     )
     routing = Table(
         key="triage-en-routering",
@@ -710,39 +740,18 @@ def _outgoing(filters: Filters, links: Links) -> Section:
     channel_labels = dict(DeliveryChannel.choices)
     channels = ["email", "ebox", "paper"]
     channels += sorted({c for _, c in letters if c not in channels})
-    table = Table(
+    table = _per_channel_per_week(
         key="brieven-per-kanaal",
         title="Verstuurde brieven per kanaal, per week",
         caption="Brieven die in de week vertrokken, per kanaal (e-mail, eBox, post).",
-        headers=[
-            "Week",
-            *[str(channel_labels.get(c, c or "Onbekend")) for c in channels],
-            "Totaal",
-        ],
-    )
-    for i, week in enumerate(weeks):
-        row = [Cell.label(week.label)]
-        for channel in channels:
-            n = per_week.get((i, channel), 0)
-            row.append(Cell.count(n, links.dossiers("letters", span=week, kanaal=channel)))
-        total = sum(per_week.get((i, c), 0) for c in channels)
-        row.append(Cell.count(total, links.dossiers("letters", span=week)))
-        table.rows.append(row)
-    table.chart = charts.bar_chart(
         chart_id="chart-brieven",
-        title="Verstuurde brieven per kanaal, per week",
-        description="Gestapelde staven per week, één patroon per kanaal; de tabel ernaast "
-        "geeft dezelfde aantallen.",
-        categories=[w.short for w in weeks],
-        series=[
-            charts.Series(
-                str(channel_labels.get(c, c or "Onbekend")),
-                [per_week.get((i, c), 0) for i in range(len(weeks))],
-            )
-            for c in channels
-        ],
-        stacked=True,
         unit="brieven",
+        weeks=weeks,
+        channels=channels,
+        per_week=per_week,
+        label=lambda c: str(channel_labels.get(c, c or "Onbekend")),
+        links=links,
+        kind="letters",
     )
     appointments = selectors.appointments_by_day(filters)
     statuses = [s.value for s in AppointmentStatus]
