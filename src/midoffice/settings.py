@@ -166,7 +166,6 @@ MIDDLEWARE = [
     "midoffice.core.middleware.RequestIdMiddleware",
     "midoffice.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -292,7 +291,10 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no start-up banner on every command; lockouts are still logged
 
 LANGUAGE_CODE = "nl-be"
-LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+# Dutch only: every page's text exists in Dutch alone, so the browser's Accept-Language
+# must not switch Django's own dates and messages to English inside a Dutch page (no
+# LocaleMiddleware; tests/web/test_language.py).
+LANGUAGES = [("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "src" / "midoffice" / "locale"]
 TIME_ZONE = env("MIDOFFICE_TIME_ZONE", "Europe/Brussels", "Time zone of the town.")
 USE_I18N = True
