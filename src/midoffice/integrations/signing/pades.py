@@ -55,22 +55,32 @@ class PadesSigner(Signer):
         return signer
 
     def sign(self, request: SignRequest) -> SignedDocument:
-        signer = self._load()
-        meta = signers.PdfSignatureMetadata(
-            field_name=FIELD_NAME,
-            reason=request.reason,
-            location=request.location or None,
-            name=request.signer_name,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-        )
-        writer = IncrementalPdfFileWriter(BytesIO(request.pdf))
-        out = _without_running_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
-        assert signer.signing_cert is not None  # checked in _load
-        subject = str(signer.signing_cert.subject.human_friendly)
-        return SignedDocument(
-            pdf=out.getvalue(), certificate_subject=subject, signed_at=dt.datetime.now(dt.UTC)
-        )
+        return sign_with(request, self._load())
+
+
+def sign_with(
+    request: SignRequest, signer: signers.Signer, *, service_reference: str = ""
+) -> SignedDocument:
+    """Apply the town's PAdES signature with any pyHanko signer (local key or remote)."""
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        reason=request.reason,
+        location=request.location or None,
+        name=request.signer_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(request.pdf))
+    out = _without_running_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
+    if signer.signing_cert is None:
+        raise SigningError("De ondertekendienst gaf geen certificaat terug.")
+    subject = str(signer.signing_cert.subject.human_friendly)
+    return SignedDocument(
+        pdf=out.getvalue(),
+        certificate_subject=subject,
+        signed_at=dt.datetime.now(dt.UTC),
+        service_reference=service_reference,
+    )
 
 
 @dataclass(frozen=True)
