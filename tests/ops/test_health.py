@@ -64,6 +64,7 @@ def test_all_well_is_ok_with_every_part_named(client):
         "scheduler",
         "outbox",
         "mailboxes",
+        "storage_backlog",
     }
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["mailboxes"]["mailboxes"] == {
@@ -228,7 +229,8 @@ def test_cheap_enough_for_a_load_balancer(client, django_assert_num_queries):
         outbox_sweep_task.enqueue()
     client.get("/readyz")  # the migrations are read from disk once per process
 
-    # Then one query per part: database, tasks, scheduler, outbox, mailboxes
-    with django_assert_num_queries(5):
+    # Then one query per part: database, tasks, scheduler, outbox, mailboxes, and the
+    # mails waiting for the storage (ADR 21g)
+    with django_assert_num_queries(6):
         response = client.get("/readyz")
     assert response.json()["status"] == "ok"

@@ -334,20 +334,24 @@ def test_readiness_probes_the_bucket_and_names_it_when_the_server_stops(settings
 
 
 @pytest.mark.django_db(transaction=True)
-def test_storage_unreachable_the_listener_answers_451_and_takes_the_mail_when_it_returns(
-    settings, tmp_path, monkeypatch
+def test_storage_unreachable_the_mail_waits_in_the_database_and_moves_when_it_returns(
+    settings, tmp_path, monkeypatch, client
 ):
-    """Nothing is lost while the store is down: the listener answers 451 and keeps no row,
-    so the sending server keeps the mail and retries; once the store is back, it lands."""
+    """Nothing is lost while the store is down (ADR 21g): the listener answers 250 and
+    keeps the raw mail in the database; /readyz names the store and the backlog; once the
+    store is back, the periodic move writes the mail to the bucket and clears the copy."""
     import smtplib
+    import time
 
     from django.db import connections
 
     from midoffice.intake import smtp_listener
-    from midoffice.intake.models import InboundMessage
+    from midoffice.intake.models import InboundMessage, PendingBlob
+    from midoffice.intake.storage import storage_backlog_move
     from tests.intake.conftest import make_mail
 
     settings.DATA_DIR = tmp_path
+    _scheduler_ticked()
     triage_type(team=TeamFactory(code="onthaal"))
     store = smtp_listener._store
 
@@ -367,21 +371,28 @@ def test_storage_unreachable_the_listener_answers_451_and_takes_the_mail_when_it
     try:
         bucket = _use_bucket(settings, server)
         server.stop()
-        with (
-            smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp,
-            pytest.raises(smtplib.SMTPDataError) as refused,
-        ):
-            smtp.sendmail("emma@example.org", ["onthaal@leemdonk.example"], raw)
-        assert refused.value.smtp_code == 451
-        assert not InboundMessage.objects.exists()
-
-        server.start()  # the store is back; the sending server tries again
+        started = time.monotonic()
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             assert smtp.sendmail("emma@example.org", ["onthaal@leemdonk.example"], raw) == {}
+        taken_in = time.monotonic() - started
         message = InboundMessage.objects.get()
+        kept = bytes(PendingBlob.objects.get(name=message.raw_name).data)
+        assert hashlib.sha256(kept).hexdigest() == message.sha256
+        assert blob_read(message.raw_name) == kept
+        away = client.get("/readyz").json()
+        assert away["checks"]["storage"]["ok"] is False
+        assert away["checks"]["storage_backlog"]["waiting"] == 1
+        assert storage_backlog_move().error  # still away: nothing moved, nothing lost
+        assert PendingBlob.objects.count() == 1
+
+        server.start()  # the store is back; the scheduler's next minute moves the mail
+        result = storage_backlog_move()
+        assert (result.moved, result.waiting) == (1, 0)
         stored = _objects(server, bucket)[message.raw_name]
-        assert hashlib.sha256(stored).hexdigest() == message.sha256
-        assert stored.replace(b"\r\n", b"\n").rstrip() == raw.replace(b"\r\n", b"\n").rstrip()
+        assert stored == kept
+        assert client.get("/readyz").json()["checks"]["storage_backlog"]["ok"] is True
     finally:
         listener.stop()
         server.stop()
+    # botocore's retries against a refused connection: the sender waits seconds, not minutes.
+    assert taken_in < 20, taken_in

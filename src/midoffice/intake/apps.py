@@ -33,10 +33,12 @@ class IntakeConfig(AppConfig):
         # Each mailbox's last successful poll in /readyz, its mails in /metrics (ADR 21b).
         from midoffice.core.health import health_check_register
         from midoffice.core.metrics import metrics_source_register
-        from midoffice.intake.health import MAILBOX_CHECK
+        from midoffice.intake.health import MAILBOX_CHECK, STORAGE_BACKLOG_CHECK
         from midoffice.intake.metrics import inbound_metrics
 
         health_check_register(MAILBOX_CHECK)
+        # Mails waiting in the database for the storage (ADR 21g): degraded, not down.
+        health_check_register(STORAGE_BACKLOG_CHECK)
         metrics_source_register("intake", inbound_metrics)
 
         listener = (

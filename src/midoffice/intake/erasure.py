@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from midoffice.dossiers.erasure import Eraser, Erasure
-from midoffice.intake.models import Attachment, InboundMessage
+from midoffice.intake.models import Attachment, InboundMessage, PendingBlob
 from midoffice.intake.storage import blob_name
 
 _PREFIX = "sha256/"
@@ -38,6 +38,12 @@ def _collect(erasure: Erasure) -> None:
 def _erase(erasure: Erasure) -> None:
     # Attachments cascade; acknowledgements sent (SentMessage) go with the dossier.
     InboundMessage.objects.filter(pk__in=erasure.scratch.get("intake", [])).delete()
+    # Files still waiting in the database for the storage (ADR 21g) go in this
+    # transaction; the stored ones leave the storage after the commit. Only intake's
+    # rows name a "sha256/" file, so what they no longer use is free.
+    names = {name for name in erasure.files if name.startswith(_PREFIX)}
+    if names:
+        PendingBlob.objects.filter(name__in=names - _files_in_use(names)).delete()
 
 
 def _files_in_use(names: set[str]) -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db.models import Count
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from midoffice.intake.models import InboundMessage
+from midoffice.intake.models import InboundMessage, PendingBlob
 
 
 def inbound_metrics() -> Iterator[Metric]:
@@ -33,3 +33,10 @@ def inbound_metrics() -> Iterator[Metric]:
     for state, count in sorted(by_state.items()):
         states.add_metric([state], count)
     yield states
+    backlog = GaugeMetricFamily(
+        "midoffice_storage_backlog_files",
+        "Raw mails and attachments kept in the database because the storage refused them "
+        "(unreachable, full); the periodic move writes them out when it is back (ADR 21g).",
+    )
+    backlog.add_metric([], PendingBlob.objects.count())
+    yield backlog

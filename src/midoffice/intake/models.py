@@ -331,3 +331,28 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class PendingBlob(models.Model):
+    """The bytes of a stored file that the storage refused (unreachable, full), kept in
+    the database until ``storage_backlog_move`` writes them out (ADR 21g).
+
+    Keyed by content hash like the storage itself (``intake.storage.blob_name``), so a
+    raw mail and an attachment with the same bytes share one row, and a row is the
+    same file whether it waits here or already sits in the storage: readers look here
+    first (``intake.storage.blob_read``), then in the storage.
+    """
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    #: The name the file gets in the storage; the backup treats it as held (core.backup).
+    name = models.CharField(max_length=200, unique=True)
+    data = models.BinaryField()
+    size = models.PositiveBigIntegerField("grootte")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "bestand dat op de opslag wacht"
+        verbose_name_plural = "bestanden die op de opslag wachten"
+
+    def __str__(self) -> str:
+        return self.name

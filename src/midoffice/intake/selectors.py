@@ -129,7 +129,7 @@ def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
     The caller has already checked that the user may see the dossier.
     """
     from midoffice.intake.mailparse import parse_message, sanitize_html
-    from midoffice.intake.storage import blob_read
+    from midoffice.intake.storage import blob_read, pending_names
 
     messages = list(
         InboundMessage.objects.filter(dossier_id=dossier_id)
@@ -138,10 +138,14 @@ def dossier_mail(*, dossier_id: int, limit: int = 20) -> list[MailView]:
         )
         .order_by("-created_at", "-id")[:limit]
     )
+    # One query for the mails that wait in the database for the storage (ADR 21g), not
+    # one per mail.
+    waiting = pending_names(m.raw_name for m in messages)
     views: list[MailView] = []
     for message in messages:
         try:
-            parsed = parse_message(blob_read(message.raw_name))
+            raw = blob_read(message.raw_name, may_be_pending=message.raw_name in waiting)
+            parsed = parse_message(raw)
             text, html = parsed.text_body, parsed.html_body
         except OSError:
             text, html = "(Het oorspronkelijke bericht kon niet gelezen worden.)", None

@@ -17,6 +17,7 @@ The steps themselves (what one message becomes) are in ``intake.steps``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from collections.abc import Iterator
@@ -108,13 +109,33 @@ def inbound_store(
     this returns, so a listener may answer 250 and a poller may mark the mail as seen.
     An import passes False: the files it reads are the durable copy, and running it
     again completes whatever a crash cut short (a file written short is written again).
+
+    When the storage refuses the bytes (unreachable, full), a durable store keeps them
+    in the database instead, in the same transaction as the row (ADR 21g); an import
+    fails as before.
     """
-    sha256, name = storage.blob_save(raw, durable=durable)
+    # The storage write runs before the transaction: no database lock is held while a
+    # slow or unreachable store answers.
+    keep_in_database = False
+    try:
+        sha256, name = storage.blob_save(raw, durable=durable)
+    except storage.storage_errors() as exc:
+        if not durable:
+            raise  # an import: its files are the durable copy; run it again later
+        # The storage is away: the bytes wait in the database, committed with the row,
+        # and the mail goes on as usual (ADR 21g); storage_backlog_move writes them out.
+        logger.warning(
+            "storage refused a mail; kept in the database", extra={"error": type(exc).__name__}
+        )
+        sha256, name = hashlib.sha256(raw).hexdigest(), ""
+        keep_in_database = True
     message_id = message_id_of(raw)
     # No look first: a new message (the common case) costs one INSERT; one seen before
     # hits the unique constraint and is read back.
     try:
         with _commit_durably(durable), transaction.atomic():
+            if keep_in_database:
+                name = storage.blob_keep(raw, sha256=sha256)
             message = InboundMessage.objects.create(
                 source=source, raw_name=name, sha256=sha256, size=len(raw), message_id=message_id
             )
@@ -160,7 +181,7 @@ def inbound_process(
     parsed: ParsedMessage | None = None
     try:
         if raw is None or len(raw) != message.size:
-            raw = storage.blob_read(message.raw_name)
+            raw = storage.blob_read_sized(message.raw_name, size=message.size)
         parsed = parse_message(raw, limits=parse_limits())
         if parsed.rejection is not None:
             raise Quarantine(parsed.rejection.code, parsed.rejection.message_nl)

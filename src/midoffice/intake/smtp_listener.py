@@ -2,6 +2,8 @@
 
 It answers ``250`` only after :func:`services.inbound_store` has committed the raw bytes;
 on any failure it answers ``451`` so the sending server keeps the message and retries.
+A storage that is away is not such a failure: the bytes are committed in the database
+until it is back (ADR 21g); a database that is away is.
 Long lines and 8-bit content are accepted: real mail has them.
 
 LMTP (RFC 2033, e.g. Postfix's ``lmtp:`` transport) differs in one way that matters: after

@@ -134,7 +134,8 @@ def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> list[A
     rows = []
     now = clock.now()
     for position, att in enumerate(parsed.attachments):
-        _, name = storage.blob_save(att.content, sha256=att.sha256, durable=False)
+        # Storage away: the attachment waits in the database with the rest (ADR 21g).
+        _, name = storage.blob_save_or_keep(att.content, sha256=att.sha256, durable=False)
         rows.append(
             Attachment(
                 message=message,

@@ -19,6 +19,13 @@ def inbound_sweep_task() -> int:
 
 
 @task(queue_name="intake")
+def storage_backlog_move_task() -> int:
+    from midoffice.intake.storage import storage_backlog_move
+
+    return storage_backlog_move().moved
+
+
+@task(queue_name="intake")
 def mailbox_poll_task() -> int:
     from midoffice.intake.imap import mailbox_poll_all
 
@@ -39,5 +46,14 @@ register(
         task="midoffice.intake.tasks.inbound_sweep_task",
         cron="*/5 * * * *",
         description="Verwerk berichten die bleven hangen in 'ontvangen' (na een crash).",
+    )
+)
+register(
+    PeriodicJob(
+        name="intake-storage-backlog",
+        task="midoffice.intake.tasks.storage_backlog_move_task",
+        cron="* * * * *",
+        description="Schrijf berichten en bijlagen die in de database wachtten (de opslag "
+        "was onbereikbaar of vol) naar de opslag.",
     )
 )

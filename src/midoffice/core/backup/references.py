@@ -38,6 +38,25 @@ STORED_NAME_FIELDS: list[tuple[str, str, str]] = [
 ]
 
 
+# (model label, field) of tables that hold a file's bytes themselves, under the storage
+# name it will get: intake keeps a mail there while the storage is away (ADR 21g). The
+# database dump carries those bytes, so the storage need not hold these names.
+HELD_IN_DATABASE_FIELDS: list[tuple[str, str]] = [
+    ("intake.PendingBlob", "name"),
+]
+
+
+def held_in_database_columns() -> list[StoredNameColumn]:
+    found: list[StoredNameColumn] = []
+    for label, name in HELD_IN_DATABASE_FIELDS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        found.append(StoredNameColumn(model._meta.db_table, model._meta.get_field(name).column))
+    return found
+
+
 def stored_name_columns() -> list[StoredNameColumn]:
     """The columns of the installed models that hold storage names."""
     found: list[StoredNameColumn] = []
@@ -57,8 +76,8 @@ def stored_name_columns() -> list[StoredNameColumn]:
 
 
 def referenced_names(cursor: Any, quote: Any) -> set[str]:
-    """Every storage name the database behind ``cursor`` refers to (a DB-API cursor of the
-    snapshot: the same rows that the dump holds)."""
+    """Every storage name the database behind ``cursor`` refers to and does not hold
+    itself (a DB-API cursor of the snapshot: the same rows that the dump holds)."""
     names: set[str] = set()
     for col in stored_name_columns():
         cursor.execute(
@@ -67,6 +86,12 @@ def referenced_names(cursor: Any, quote: Any) -> set[str]:
         )
         for (value,) in _rows(cursor):
             names.update(_names(value, col.json_key))
+    for col in held_in_database_columns():
+        cursor.execute(
+            f"SELECT {quote(col.column)} FROM {quote(col.table)}"  # noqa: S608 - names from models
+        )
+        for (value,) in _rows(cursor):
+            names.discard(str(value))
     names.discard("")
     return names
 

@@ -1,4 +1,5 @@
-"""``midoffice intake import|poll|listen``: the e-mail intake from the command line."""
+"""``midoffice intake import|poll|listen|move-backlog``: the e-mail intake from the command
+line."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         listen.add_argument("--host", default="127.0.0.1")
         listen.add_argument("--port", type=int, default=2525)
         listen.add_argument("--lmtp", action="store_true", help="Speak LMTP instead of SMTP.")
+        sub.add_parser(
+            "move-backlog",
+            help="Write mails and attachments waiting in the database to the storage now "
+            "(the scheduler does it every minute; ADR 21g).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -51,6 +57,20 @@ class Command(BaseCommand):
 
             self.stdout.write(f"SMTP-ontvanger luistert op {options['host']}:{options['port']}")
             serve_forever(host=options["host"], port=options["port"], lmtp=options["lmtp"])
+        elif action == "move-backlog":
+            self._move_backlog()
+
+    def _move_backlog(self) -> None:
+        from midoffice.intake.storage import storage_backlog_move
+
+        result = storage_backlog_move()
+        self.stdout.write(
+            f"{result.moved} bestanden naar de opslag geschreven, {result.waiting} wachten nog."
+        )
+        if result.error:
+            raise CommandError(
+                f"De opslag weigert nog ({result.error}); niets is verloren, probeer later opnieuw."
+            )
 
     def _import(self, options: dict[str, Any]) -> None:
         paths: list[Path] = options["paths"]
