@@ -18,6 +18,8 @@ ls /usr/lib/*/girepository-1.0/ICalGLib-3.0.typelib >/dev/null 2>&1 || missing+=
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 # pg_dump/pg_restore for the backup drill on PostgreSQL (tests/ops/test_backup.py).
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
+# qpdf --check: the structure of the PDF/A letters, signed and unsigned (ADR 22b).
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages (${missing[*]}); tests that need them will be skipped" >&2

@@ -63,3 +63,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("once"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signing_without_timestamp_authority(tmp_path_factory):
+    """Letters are signed PAdES B-B in tests that are not about signatures: no timestamp
+    or OCSP round trips (tests/correspondence runs a demo PKI and signs B-LT, ADR 22a).
+
+    Processes the suite starts in production mode (MIDOFFICE_DEBUG=false) find a trust
+    root and a timestamp authority configured, as production start-up requires."""
+    import os
+
+    from django.test.utils import override_settings
+
+    from midoffice.integrations.signing.democert import generate_demo_p12, root_path_for
+
+    p12 = generate_demo_p12(path=tmp_path_factory.mktemp("trust") / "suite.p12")
+    os.environ.setdefault("MIDOFFICE_SIGNING_TRUST_ROOT", str(root_path_for(p12)))
+    # Configured, not reached: port 9 (discard) on loopback answers nothing.
+    os.environ.setdefault("MIDOFFICE_SIGNING_TSA_URL", "http://127.0.0.1:9/tsa")
+    basic = override_settings(SIGNING_LEVEL="B-B")
+    basic.enable()
+    yield
+    basic.disable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -609,10 +610,99 @@ MAGDA_EMAIL = env(
     "Send e-mail answers through the Documentendienst instead of the town's SMTP server.",
     group="Correspondence",
 )
+# Read by integrations.transport (ADR 22d): mutual TLS and OAuth2 for the Documentendienst,
+# checked at start-up by correspondence.apps (a bad file or password names its variable).
+MAGDA_CLIENT_P12 = env(
+    "MIDOFFICE_MAGDA_CLIENT_P12",
+    "",
+    "PKCS#12 file with the town's client certificate (and chain) and key for mutual TLS "
+    "with MAGDA. Empty: no client certificate, or the PEM files below.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_CLIENT_P12_PASSWORD = env(
+    "MIDOFFICE_MAGDA_CLIENT_P12_PASSWORD",
+    "",
+    "Password of MIDOFFICE_MAGDA_CLIENT_P12.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_CLIENT_CERT = env(
+    "MIDOFFICE_MAGDA_CLIENT_CERT",
+    "",
+    "Instead of the PKCS#12 file: PEM file with the client certificate, then its "
+    "intermediate certificates.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_CLIENT_KEY = env(
+    "MIDOFFICE_MAGDA_CLIENT_KEY",
+    "",
+    "PEM file with the unencrypted private key of MIDOFFICE_MAGDA_CLIENT_CERT (readable by "
+    "Midoffice only). Empty: the key is in the certificate file.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_CA_BUNDLE = env(
+    "MIDOFFICE_MAGDA_CA_BUNDLE",
+    "",
+    "PEM file with the CA certificates the Documentendienst's server certificate must chain "
+    "to. Empty: the system's trust store.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_TOKEN_URL = env(
+    "MIDOFFICE_MAGDA_OAUTH_TOKEN_URL",
+    "",
+    "Token endpoint for the OAuth2 client-credentials grant (https). Empty: no OAuth2; "
+    "MIDOFFICE_MAGDA_TOKEN, if set, is sent as it is.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_CLIENT_ID = env(
+    "MIDOFFICE_MAGDA_OAUTH_CLIENT_ID",
+    "",
+    "OAuth2 client id of the town at the token endpoint.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_AUTH_METHOD = env(
+    "MIDOFFICE_MAGDA_OAUTH_AUTH_METHOD",
+    "client_secret_basic",
+    "How the client proves itself at the token endpoint: client_secret_basic, "
+    "client_secret_post, or private_key_jwt (a signed client assertion, RFC 7523).",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_CLIENT_SECRET = env(
+    "MIDOFFICE_MAGDA_OAUTH_CLIENT_SECRET",
+    "",
+    "Client secret (client_secret_basic and client_secret_post).",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_PRIVATE_KEY = env(
+    "MIDOFFICE_MAGDA_OAUTH_PRIVATE_KEY",
+    "",
+    "private_key_jwt: PEM file with the unencrypted RSA or EC key that signs the client "
+    "assertion. Empty: the key of the client certificate.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_KEY_ID = env(
+    "MIDOFFICE_MAGDA_OAUTH_KEY_ID",
+    "",
+    "private_key_jwt: the key id (kid) under which the public key is registered.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_AUDIENCE = env(
+    "MIDOFFICE_MAGDA_OAUTH_AUDIENCE",
+    "",
+    "private_key_jwt: the audience (aud) of the client assertion. Empty: the token URL.",
+    group="Correspondence: MAGDA connection",
+)
+MAGDA_OAUTH_SCOPE = env(
+    "MIDOFFICE_MAGDA_OAUTH_SCOPE",
+    "",
+    "Scopes asked for, separated by spaces. Empty: none asked (the client's default).",
+    group="Correspondence: MAGDA connection",
+)
 SIGNING_PLUGIN = env(
     "MIDOFFICE_SIGNING_PLUGIN",
     "pades",
-    "Signing adapter: pades (built-in, pyHanko) or fake-external.",
+    "Signing adapter: pades (built-in, pyHanko, the PKCS#12 file below) or csc (the town's "
+    "key at a remote signing service, Cloud Signature Consortium API v2; see "
+    "MIDOFFICE_SIGNING_CSC_URL).",
     group="Correspondence",
 )
 SIGNING_P12 = env(
@@ -632,6 +722,114 @@ SIGNING_TRUST_ROOT = env(
     "the demo root beside the PKCS#12 file.",
     group="Correspondence",
 )
+SIGNING_LEVEL = env(
+    "MIDOFFICE_SIGNING_LEVEL",
+    "B-LT",
+    "PAdES level of signed letters: B-LT (timestamp and revocation data embedded, verifiable "
+    "after the certificate expires), B-LTA (plus a document timestamp, for archives), B-T "
+    "(timestamp only) or B-B (no timestamp; only allowed when MIDOFFICE_DEBUG is true).",
+    group="Correspondence",
+)
+if SIGNING_LEVEL not in ("B-B", "B-T", "B-LT", "B-LTA"):
+    raise ImproperlyConfigured(
+        f"MIDOFFICE_SIGNING_LEVEL must be B-LT, B-LTA, B-T or B-B, not {SIGNING_LEVEL!r}"
+    )
+SIGNING_TSA_URL = env(
+    "MIDOFFICE_SIGNING_TSA_URL",
+    "",
+    "RFC 3161 timestamp authority for signed letters. Empty: http://127.0.0.1:8088/tsa (the "
+    "demo PKI that serve_all starts) when MIDOFFICE_DEBUG is true; required otherwise.",
+    group="Correspondence",
+) or ("http://127.0.0.1:8088/tsa" if DEBUG else "")
+SIGNING_TSA_USERNAME = env(
+    "MIDOFFICE_SIGNING_TSA_USERNAME",
+    "",
+    "User name for HTTP basic authentication at the timestamp authority (empty: none).",
+    group="Correspondence",
+)
+SIGNING_TSA_PASSWORD = env(
+    "MIDOFFICE_SIGNING_TSA_PASSWORD",
+    "",
+    "Password for that user at the timestamp authority.",
+    group="Correspondence",
+)
+SIGNING_TIMEOUT = env(
+    "MIDOFFICE_SIGNING_TIMEOUT",
+    10,
+    "Seconds to wait for the timestamp authority and each OCSP responder or CRL.",
+    group="Correspondence",
+)
+if SIGNING_PLUGIN not in ("pades", "csc"):
+    # "fake-external" is gone: the demo's external service is csc with the fake CSC service.
+    raise ImproperlyConfigured(
+        f"MIDOFFICE_SIGNING_PLUGIN must be pades or csc, not {SIGNING_PLUGIN!r}"
+    )
+SIGNING_CSC_URL = env(
+    "MIDOFFICE_SIGNING_CSC_URL",
+    "",
+    "Base URL of the remote signing service (CSC API v2: the part before /csc/v2/), for "
+    "MIDOFFICE_SIGNING_PLUGIN=csc. Empty: the fake CSC service on http://127.0.0.1:8089 "
+    "(which serve_all starts) when MIDOFFICE_DEBUG is true; required otherwise.",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_TOKEN_URL = env(
+    "MIDOFFICE_SIGNING_CSC_TOKEN_URL",
+    "",
+    "OAuth2 token endpoint of the signing service. Empty: <oauth2>/oauth2/token, with the "
+    "oauth2 address the service gives in /csc/v2/info (else the service's own URL).",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_CLIENT_ID = env(
+    "MIDOFFICE_SIGNING_CSC_CLIENT_ID",
+    "",
+    "OAuth2 client id of Midoffice at the signing service (client-credentials grant; the "
+    "token is cached until shortly before it expires). Empty: no token is sent.",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_CLIENT_SECRET = env(
+    "MIDOFFICE_SIGNING_CSC_CLIENT_SECRET",
+    "",
+    "OAuth2 client secret that goes with MIDOFFICE_SIGNING_CSC_CLIENT_ID.",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_CREDENTIAL_ID = env(
+    "MIDOFFICE_SIGNING_CSC_CREDENTIAL_ID",
+    "",
+    "The credential (key and certificate, usually the town's e-seal) to sign with. Empty: "
+    "the only credential credentials/list gives Midoffice.",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_PIN = env(
+    "MIDOFFICE_SIGNING_CSC_PIN",
+    "",
+    "PIN sent with credentials/authorize when the credential's authorisation is explicit. "
+    "Unused for implicit credentials; credentials that need a one-time code or a person "
+    "signing in (oauth2code) cannot sign unattended and are refused.",
+    group="Correspondence: remote signing (CSC)",
+)
+SIGNING_CSC_TIMEOUT = env(
+    "MIDOFFICE_SIGNING_CSC_TIMEOUT",
+    30,
+    "Seconds to wait for each call to the signing service.",
+    group="Correspondence: remote signing (CSC)",
+)
+# The demo's external signing service: the fake, with the fake's demo client and PIN.
+FAKE_CSC = SIGNING_PLUGIN == "csc" and not SIGNING_CSC_URL and DEBUG
+if FAKE_CSC:
+    SIGNING_CSC_URL = "http://127.0.0.1:8089"
+if SIGNING_PLUGIN == "csc" and not SIGNING_CSC_URL:
+    raise ImproperlyConfigured("MIDOFFICE_SIGNING_PLUGIN=csc needs MIDOFFICE_SIGNING_CSC_URL.")
+if SIGNING_PLUGIN == "csc" and not (
+    SIGNING_CSC_URL.startswith("https://")
+    or (
+        SIGNING_CSC_URL.startswith("http://")
+        and urlsplit(SIGNING_CSC_URL).hostname in ("127.0.0.1", "localhost", "::1")
+    )
+):
+    # The PIN and the tokens travel with every call.
+    raise ImproperlyConfigured(
+        "MIDOFFICE_SIGNING_CSC_URL must be an https:// address (plain http only on loopback)."
+    )
 
 # --- Citizen portal, citizen login, DOSIS and webhooks (apps portal and publication) ---
 PORTAL_LINK_MINUTES = env(
@@ -719,6 +917,42 @@ DOSIS_SOURCE = env(
     "MIDOFFICE_DOSIS_SOURCE",
     "MIDOFFICE",
     "Source system code (Bron) sent to DOSIS.",
+    group="DOSIS",
+)
+# Read by integrations.transport (ADR 22d): mutual TLS with DOSIS, checked at start-up by
+# publication.apps.
+DOSIS_CLIENT_P12 = env(
+    "MIDOFFICE_DOSIS_CLIENT_P12",
+    "",
+    "PKCS#12 file with the town's client certificate (and chain) and key for mutual TLS "
+    "with DOSIS. Empty: no client certificate, or the PEM files below.",
+    group="DOSIS",
+)
+DOSIS_CLIENT_P12_PASSWORD = env(
+    "MIDOFFICE_DOSIS_CLIENT_P12_PASSWORD",
+    "",
+    "Password of MIDOFFICE_DOSIS_CLIENT_P12.",
+    group="DOSIS",
+)
+DOSIS_CLIENT_CERT = env(
+    "MIDOFFICE_DOSIS_CLIENT_CERT",
+    "",
+    "Instead of the PKCS#12 file: PEM file with the client certificate, then its "
+    "intermediate certificates.",
+    group="DOSIS",
+)
+DOSIS_CLIENT_KEY = env(
+    "MIDOFFICE_DOSIS_CLIENT_KEY",
+    "",
+    "PEM file with the unencrypted private key of MIDOFFICE_DOSIS_CLIENT_CERT (readable by "
+    "Midoffice only). Empty: the key is in the certificate file.",
+    group="DOSIS",
+)
+DOSIS_CA_BUNDLE = env(
+    "MIDOFFICE_DOSIS_CA_BUNDLE",
+    "",
+    "PEM file with the CA certificates DOSIS's server certificate must chain to. Empty: "
+    "the system's trust store.",
     group="DOSIS",
 )
 FAKE_DOSIS = not DOSIS_ENDPOINT and DEBUG

@@ -8,7 +8,6 @@ import pytest
 
 from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.democert import generate_demo_p12, root_path_for
-from midoffice.integrations.signing.fake import LOG, FakeExternalSigner
 from midoffice.integrations.signing.pades import PadesSigner, signature_check
 
 
@@ -57,16 +56,3 @@ def test_another_root_is_not_trusted(p12, pdf, tmp_path):
 def test_a_missing_certificate_is_a_clear_error(tmp_path, pdf):
     with pytest.raises(SigningError, match="certificaat"):
         PadesSigner(p12_path=tmp_path / "none.p12").sign(_request(pdf))
-
-
-def test_the_fake_external_service_signs_records_and_can_refuse(p12, pdf):
-    signer = FakeExternalSigner(p12_path=p12, passphrase="geheim")
-    signed = signer.sign(_request(pdf))
-    assert signed.service_reference in LOG.requests
-    assert signature_check(pdf=signed.pdf, trust_root_pem=root_path_for(p12).read_bytes()).ok
-    LOG.refuse_with = "ondertekenaar afwezig"
-    try:
-        with pytest.raises(SigningError, match="weigerde"):
-            signer.sign(_request(pdf))
-    finally:
-        LOG.refuse_with = ""

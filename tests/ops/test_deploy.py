@@ -204,15 +204,18 @@ def test_the_environment_template_names_what_production_must_set():
 
 
 def test_the_environment_template_passes_the_deployment_checks(tmp_path):
-    """Sourced by /bin/sh as the wrapper does, with a real secret: only the deliberate
+    """Sourced by /bin/sh as the wrapper does, with a real secret and the town's signing
+    trust root in place (the template's /etc path does not exist here): only the deliberate
     warnings of Django's deployment checklist remain."""
     script = (
         'set -a; . "$1"; set +a; '
         "MIDOFFICE_SECRET_KEY=$(\"$2\" -c 'import secrets; print(secrets.token_urlsafe(50))') "
+        'MIDOFFICE_SIGNING_TRUST_ROOT="$4" '
         'MIDOFFICE_DATA_DIR="$3" exec "$2" -m midoffice.manage check --deploy'
     )
+    root = os.environ["MIDOFFICE_SIGNING_TRUST_ROOT"]  # the suite's demo root (tests/conftest.py)
     result = subprocess.run(
-        ["/bin/sh", "-c", script, "sh", str(ENV_TEMPLATE), sys.executable, str(tmp_path)],
+        ["/bin/sh", "-c", script, "sh", str(ENV_TEMPLATE), sys.executable, str(tmp_path), root],
         capture_output=True,
         text=True,
         env={"PATH": os.environ["PATH"]},

@@ -298,6 +298,9 @@ def test_two_web_two_workers_one_scheduler_one_listener_share_only_database_and_
             "MIDOFFICE_S3_SECRET_ACCESS_KEY": KEYS["aws_secret_access_key"],
             "MIDOFFICE_LOG_LEVEL": "INFO",
             "MIDOFFICE_LOGIN_FAILURE_LIMIT": str(LOGIN_FAILURE_LIMIT),
+            # Production start-up requires what signing needs (tests/conftest.py sets both).
+            "MIDOFFICE_SIGNING_TRUST_ROOT": os.environ["MIDOFFICE_SIGNING_TRUST_ROOT"],
+            "MIDOFFICE_SIGNING_TSA_URL": os.environ["MIDOFFICE_SIGNING_TSA_URL"],
         }
     )
     site = Site(tmp_path, env)

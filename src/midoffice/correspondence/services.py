@@ -28,7 +28,7 @@ from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Notification
 from midoffice.dossiers.notices import notification_resolve, notification_send
 from midoffice.integrations.signing.base import SigningError, SignRequest
-from midoffice.integrations.signing.pades import signature_check
+from midoffice.integrations.signing.pades import SigningLevel, signature_check
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +275,14 @@ def letter_sign(*, actor: User, letter: Letter) -> Letter:
     # Laid out again with the signer in the signature block: the letter must say who
     # signed it (the text is the one submitted; the Conflict check below guards that).
     pdf = letter_pdf(_layout(letter, draft=False, signer=actor))
+    # Checked before signing: a signature that cannot be verified is never stored.
+    root = plugins.trust_root_path()
+    if not root.is_file():
+        raise UserError(
+            "Het vertrouwde basiscertificaat voor ondertekening ontbreekt "
+            "(MIDOFFICE_SIGNING_TRUST_ROOT); de brief kan niet ondertekend worden.",
+            code="signing_failed",
+        )
     try:
         signed = plugins.signer().sign(
             SignRequest(
@@ -282,15 +290,21 @@ def letter_sign(*, actor: User, letter: Letter) -> Letter:
                 reason=f"Antwoord in dossier {letter.dossier.reference}",
                 signer_name=actor.get_full_name() or actor.username,
                 location=settings.TOWN_NAME,
+                signer_function=signer_function(actor, letter.dossier),
             )
         )
     except SigningError as exc:
         raise UserError(str(exc), code="signing_failed") from exc
-    root = plugins.trust_root_path()
-    if root.is_file():
-        check = signature_check(pdf=signed.pdf, trust_root_pem=root.read_bytes())
-        if not check.ok:
-            raise UserError(f"De handtekening is niet geldig ({check.summary}).")
+    # The signature as a recipient's validator sees it, at the configured level, with
+    # the revocation data it embeds (no fetching: that was done while signing).
+    check = signature_check(pdf=signed.pdf, trust_root_pem=root.read_bytes())
+    expected = SigningLevel(settings.SIGNING_LEVEL)
+    if not check.ok or (check.level and SigningLevel(check.level).rank < expected.rank):
+        raise UserError(
+            f"De handtekening is niet geldig ({check.summary}; niveau {check.level or '?'}, "
+            f"verwacht {expected.value}).",
+            code="signing_failed",
+        )
     stored = file_store(data=signed.pdf)
     with transaction.atomic():
         current = _lock(letter)

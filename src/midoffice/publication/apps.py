@@ -22,3 +22,9 @@ class PublicationConfig(AppConfig):
         if settings.FAKE_DOSIS and all(name != "fake-dosis" for name, _ in EXTRA_PROCESSES):
             me = [sys.executable, "-m", "midoffice.manage"]
             EXTRA_PROCESSES.append(("fake-dosis", [*me, "fake_dosis", "--port", "8082"]))
+        # A client certificate that cannot work stops every process here, naming the
+        # variable, instead of failing at the first registration (ADR 22d).
+        if settings.DOSIS_ENDPOINT:
+            from midoffice.integrations.dosis.client import check_configuration
+
+            check_configuration(endpoint=settings.DOSIS_ENDPOINT)

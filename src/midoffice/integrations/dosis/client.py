@@ -1,7 +1,7 @@
 """The real DOSIS client: MAGDA SOAP over HTTP(S).
 
-Production MAGDA needs mutual TLS with the town's certificate; that is the job of the
-reverse proxy or of an HTTPS endpoint configured on this host, not of this module.
+Production MAGDA needs mutual TLS with the town's certificate: ``MIDOFFICE_DOSIS_CLIENT_*``
+and ``MIDOFFICE_DOSIS_CA_BUNDLE`` (ADR 22d), through the one HTTP client.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import logging
 import uuid
 
 from midoffice.core import clock
+from midoffice.integrations import transport
 from midoffice.integrations.dosis import schema, xml
 from midoffice.integrations.dosis.base import (
     DosisPlugin,
@@ -20,22 +21,38 @@ from midoffice.integrations.dosis.base import (
     RegistrationResult,
     dosis_plugins,
 )
-from midoffice.integrations.http import HttpUnavailable, http_request
+from midoffice.integrations.http import HttpUnavailable, TlsFailure, http_request
 
 logger = logging.getLogger(__name__)
 
 
 @dosis_plugins.register("magda")
 class MagdaDosisClient(DosisPlugin):
-    """Speaks ``Dossier.RegistreerDossier`` and ``Dossier.GeefResultaatRegistratie`` 02.00."""
+    """Speaks ``Dossier.RegistreerDossier`` and ``Dossier.GeefResultaatRegistratie`` 02.00.
 
-    def __init__(self, *, endpoint: str, sender: str, timeout: float = 10.0) -> None:
+    ``tls`` defaults to the ``MIDOFFICE_DOSIS_CLIENT_*`` and ``_CA_BUNDLE`` settings.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        sender: str,
+        timeout: float = 10.0,
+        tls: transport.TlsConfig | None = None,
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.sender = sender
         self.timeout = timeout
+        self.tls = tls if tls is not None else transport.tls_from_settings("DOSIS")
 
     def _post(self, service: str, body: bytes) -> bytes:
         spec = schema.SERVICES[service]
+        try:
+            context = transport.tls_context(self.tls)
+        except transport.TransportConfigError as exc:
+            # A certificate file replaced by a broken one while running.
+            raise DosisUnavailable(f"DOSIS TLS configuration: {exc}") from exc
         try:
             answer = http_request(
                 "POST",
@@ -46,7 +63,10 @@ class MagdaDosisClient(DosisPlugin):
                     "SOAPAction": spec["soap_action"],
                 },
                 timeout=self.timeout,
+                tls=context,
             )
+        except TlsFailure as exc:
+            raise DosisUnavailable(transport.explain(exc, self.tls)) from exc
         except HttpUnavailable as exc:
             raise DosisUnavailable(str(exc)) from exc
         if answer.status >= 500 or answer.status in (408, 429):
@@ -82,3 +102,14 @@ class MagdaDosisClient(DosisPlugin):
             return xml.parse_result_response(self._post("result", body))
         except xml.MalformedMessage as exc:
             raise DosisUnavailable(f"unreadable DOSIS answer: {exc}") from exc
+
+
+def check_configuration(*, endpoint: str) -> None:
+    """The start-up check of the ``MIDOFFICE_DOSIS_CLIENT_*`` settings (ADR 22d): raises
+    :class:`~midoffice.integrations.transport.TransportConfigError` naming the variable.
+    """
+    transport.check_service(
+        tls=transport.tls_from_settings("DOSIS"),
+        url=endpoint,
+        url_setting="MIDOFFICE_DOSIS_ENDPOINT",
+    )

@@ -1,13 +1,17 @@
-"""The REST client for the Document Service API (stdlib urllib; every call has a timeout)."""
+"""The REST client for the Document Service API.
+
+Through the one HTTP client (every call has a timeout), over mutual TLS when a client
+certificate is configured, with an OAuth2 access token when a token URL is (ADR 22d).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
 from typing import Any
 
+from midoffice.integrations import transport
+from midoffice.integrations.http import HttpResponse, HttpUnavailable, TlsFailure, http_request
 from midoffice.integrations.magda import mapping
 from midoffice.integrations.magda.base import (
     Channel,
@@ -23,15 +27,73 @@ from midoffice.integrations.magda.base import (
 
 logger = logging.getLogger(__name__)
 
+SERVICE = "MAGDA"
+
 
 @document_services.register("rest")
 class RestDocumentService(DocumentService):
-    def __init__(self, *, base_url: str, timeout: float = 20.0, token: str = "") -> None:
+    """``tls`` and ``oauth`` default to the ``MIDOFFICE_MAGDA_*`` settings; ``token_source``
+    (tests) replaces the process's shared token cache for ``oauth``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float = 20.0,
+        token: str = "",
+        tls: transport.TlsConfig | None = None,
+        oauth: transport.OAuthConfig | None = None,
+        token_source: transport.TokenSource | None = None,
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("the MAGDA base URL must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.token = token
+        self.tls = tls if tls is not None else transport.tls_from_settings(SERVICE)
+        if token_source is None:
+            oauth = oauth if oauth is not None else transport.oauth_from_settings(SERVICE)
+            token_source = transport.token_source(oauth) if oauth is not None else None
+        self.token_source = token_source
+
+    def _authorization(self) -> str:
+        """The bearer token to send: a fresh or cached OAuth2 token, else the fixed one."""
+        if self.token_source is None:
+            return self.token
+        try:
+            return self.token_source.token()
+        except transport.TokenError as exc:
+            # Our credentials (or the token endpoint) fail, not the letter: retry later.
+            raise MagdaUnavailable(f"no access token for the Documentendienst: {exc}") from exc
+
+    def _send_once(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[HttpResponse, str]:
+        token = self._authorization()
+        if token:
+            headers = {**headers, "Authorization": f"Bearer {token}"}
+        try:
+            tls = transport.tls_context(self.tls)
+        except transport.TransportConfigError as exc:
+            # A certificate file replaced by a broken one while running.
+            raise MagdaUnavailable(f"MAGDA TLS configuration: {exc}") from exc
+        try:
+            answer = http_request(
+                method,
+                self.base_url + path,
+                data=body,
+                headers=headers,
+                timeout=self.timeout,
+                tls=tls,
+            )
+        except TlsFailure as exc:
+            raise MagdaUnavailable(transport.explain(exc, self.tls)) from exc
+        except HttpUnavailable as exc:
+            # A timeout after the request left may mean "accepted but unanswered": the
+            # retry carries the same Idempotency-Key, so the service will not deliver twice.
+            raise MagdaUnavailable(f"no answer on {method} {path}: {exc}") from exc
+        return answer, token
 
     def _call(
         self,
@@ -48,23 +110,23 @@ class RestDocumentService(DocumentService):
             headers["Content-Type"] = content_type
         if idempotency_key:
             headers[mapping.HEADER_IDEMPOTENCY] = idempotency_key
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self.base_url + path, data=body, method=method, headers=headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return response.read(), response.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:500].decode("utf-8", "replace")
-            if exc.code in (408, 429) or exc.code >= 500:
-                raise MagdaUnavailable(f"HTTP {exc.code} on {method} {path}") from exc
-            raise MagdaRefused(f"HTTP {exc.code} on {method} {path}: {detail}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            # A timeout after the request left may mean "accepted but unanswered": the
-            # retry carries the same Idempotency-Key, so the service will not deliver twice.
-            raise MagdaUnavailable(f"{type(exc).__name__} on {method} {path}") from exc
+        answer, token = self._send_once(method, path, body, headers)
+        if answer.status == 401 and self.token_source is not None:
+            # Revoked or expired early: one new token, one more try (same idempotency key).
+            self.token_source.invalidate(token)
+            answer, token = self._send_once(method, path, body, headers)
+        if answer.status == 401:
+            # Our credentials are wrong, not the letter: temporary until someone fixes them.
+            raise MagdaUnavailable(
+                f"HTTP 401 on {method} {path}: the Documentendienst refused our credentials "
+                "(MIDOFFICE_MAGDA_TOKEN or MIDOFFICE_MAGDA_OAUTH_*)"
+            )
+        if answer.status in (408, 429) or answer.status >= 500:
+            raise MagdaUnavailable(f"HTTP {answer.status} on {method} {path}")
+        if not answer.ok:
+            detail = answer.body[:500].decode("utf-8", "replace")
+            raise MagdaRefused(f"HTTP {answer.status} on {method} {path}: {detail}")
+        return answer.body, answer.headers.get("content-type", "")
 
     def _json(self, raw: bytes) -> dict[str, Any]:
         try:
@@ -149,3 +211,20 @@ class RestDocumentService(DocumentService):
         except MagdaRefused:
             return None  # 404: no attestation (yet)
         return raw if raw.startswith(b"%PDF") or "pdf" in content_type else None
+
+
+def check_configuration(*, url: str, token: str) -> None:
+    """The start-up check of the ``MIDOFFICE_MAGDA_*`` connection settings (ADR 22d).
+
+    Raises :class:`~midoffice.integrations.transport.TransportConfigError` naming the
+    variable: a missing file, a wrong PKCS#12 password, an expired certificate, a key that
+    does not fit it, incomplete OAuth2 settings.
+    """
+    transport.check_service(
+        tls=transport.tls_from_settings(SERVICE),
+        url=url,
+        url_setting="MIDOFFICE_MAGDA_URL",
+        oauth=transport.oauth_from_settings(SERVICE),
+        fixed_bearer_setting="MIDOFFICE_MAGDA_TOKEN",
+        fixed_bearer=token,
+    )

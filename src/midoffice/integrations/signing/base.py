@@ -19,6 +19,7 @@ class SignRequest:
     reason: str
     signer_name: str
     location: str = ""
+    signer_function: str = ""
 
 
 @dataclass(frozen=True)
