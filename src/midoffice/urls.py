@@ -14,6 +14,7 @@ from midoffice.catalog.api import DossierTypeViewSet
 from midoffice.core import metrics as core_metrics
 from midoffice.core import views as core_views
 from midoffice.dossiers.api import DossierViewSet
+from midoffice.dossiers.oslo.api import OsloContextView
 from midoffice.parties.api import PartyViewSet
 
 router = DefaultRouter()
@@ -40,6 +41,7 @@ urlpatterns = [
     # Prometheus, behind MIDOFFICE_METRICS_TOKEN (core.metrics, ADR 21b).
     path("metrics", core_metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("api/v1/oslo/context.jsonld", OsloContextView.as_view(), name="oslo-context"),
     path("api/v1/", include(router.urls)),
     # Staff only, like the API itself (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the docs
     # page sends a visitor who is not signed in to the sign-in page first. The split view

@@ -12,8 +12,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
 from midoffice.accounts.models import Team, User
@@ -36,6 +38,13 @@ from midoffice.core.api import (
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import selectors, services
 from midoffice.dossiers.models import Dossier, Event, IntakeChannel
+from midoffice.dossiers.oslo.api import (
+    JSONLD_MEDIA_TYPE,
+    NO_FORMAT_PARAMETER,
+    OSLO_DOCUMENT_RESPONSE,
+    JSONLDRenderer,
+)
+from midoffice.dossiers.oslo.document import dossier_jsonld
 
 
 class DossierSerializer(serializers.ModelSerializer[Dossier]):
@@ -341,6 +350,42 @@ class DossierViewSet(
 
     def get_object(self) -> Dossier:
         return self._dossier(self.kwargs["reference"])
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        renderers = super().get_renderers()
+        # Only the detail speaks OSLO JSON-LD (Accept: application/ld+json); JSON stays
+        # the default, and elsewhere that Accept gets 406.
+        if self.action == "retrieve":
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    @extend_schema(
+        parameters=[NO_FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): DossierSerializer,
+            (200, JSONLD_MEDIA_TYPE): OSLO_DOCUMENT_RESPONSE,
+        },
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not isinstance(request.accepted_renderer, JSONLDRenderer):
+            return super().retrieve(request, *args, **kwargs)
+        dossier = self.get_object()
+        party_url = None
+        if dossier.requester_id is not None:
+            party_url = reverse(
+                "party-detail", kwargs={"pk": dossier.requester_id}, request=request
+            )
+        document = dossier_jsonld(
+            dossier=dossier,
+            dossier_url=reverse(
+                "dossier-detail", kwargs={"reference": dossier.reference}, request=request
+            ),
+            party_url=party_url,
+            service_url=reverse(
+                "dossier-type-detail", kwargs={"code": dossier.dossier_type.code}, request=request
+            ),
+        )
+        return Response(document, content_type=JSONLD_MEDIA_TYPE)
 
     @extend_schema(parameters=[DossierFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
