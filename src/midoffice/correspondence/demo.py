@@ -5,13 +5,21 @@ letters and their mails (the Flemish government's own register)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 
 from midoffice.catalog.models import DossierType
 from midoffice.correspondence.models import LetterTemplate, TemplateKind
-from midoffice.integrations.signing.democert import generate_demo_p12
+from midoffice.integrations.signing.democert import (
+    DEMO_PKI_URL,
+    generate_demo_p12,
+    pki_files_for,
+)
 
 LETTER_VERBOUWEN = """Beste {{ requester.name }},
 
@@ -81,6 +89,47 @@ def load_demo_correspondence() -> dict[str, int]:
             added["templates"] += 1
     p12 = Path(settings.SIGNING_P12)
     if not p12.exists() and not settings.SIGNING_TRUST_ROOT:
-        generate_demo_p12(path=p12, passphrase=settings.SIGNING_P12_PASSWORD)
+        # The certificate's OCSP and CRL addresses are the demo PKI's: where the timestamps
+        # come from in development (DEMO_PKI_URL by default).
+        tsa = urlsplit(settings.SIGNING_TSA_URL)
+        pki_url = f"{tsa.scheme}://{tsa.netloc}" if _on_loopback(tsa) else DEMO_PKI_URL
+        generate_demo_p12(path=p12, passphrase=settings.SIGNING_P12_PASSWORD, pki_url=pki_url)
         added["certificate"] = 1
     return added
+
+
+def _on_loopback(url: SplitResult) -> bool:
+    return url.hostname in ("127.0.0.1", "localhost") and url.port is not None
+
+
+@contextlib.contextmanager
+def demo_pki_while_loading() -> Iterator[None]:
+    """The demo PKI (timestamps, OCSP, CRL) while the demo town is loaded in development.
+
+    The demo signs letters at the configured level (B-LT), so it needs the demo PKI; the
+    running product gets it from ``serve_all``, but ``make run`` loads the demo before it
+    starts anything. Nothing happens outside development, when the timestamp authority is
+    not on loopback, or when something already answers there (a running ``serve_all``).
+    """
+    tsa = urlsplit(settings.SIGNING_TSA_URL)
+    if not settings.DEBUG or not _on_loopback(tsa) or _answers(tsa.hostname or "", tsa.port):
+        yield
+        return
+    from midoffice.integrations.signing.demo_pki import DemoPkiServer
+
+    server = DemoPkiServer(
+        pki_files_for(Path(settings.SIGNING_P12)), host=tsa.hostname or "", port=tsa.port or 0
+    )
+    server.start_in_thread()
+    try:
+        yield
+    finally:
+        server.stop()
+
+
+def _answers(host: str, port: int | None) -> bool:
+    try:
+        with socket.create_connection((host, port or 0), timeout=0.5):
+            return True
+    except OSError:
+        return False
