@@ -20,7 +20,7 @@ from midoffice.integrations.signing import fake_csc
 from midoffice.integrations.signing.csc import CscSigner
 from midoffice.integrations.signing.democert import root_path_for
 from midoffice.integrations.signing.fake_csc import FakeCscServer
-from midoffice.integrations.signing.pades import signature_check
+from midoffice.integrations.signing.validation import signature_check
 
 pytestmark = pytest.mark.django_db
 

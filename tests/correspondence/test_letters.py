@@ -18,7 +18,7 @@ from midoffice.correspondence.selectors import signature_folder
 from midoffice.correspondence.storage import file_read
 from midoffice.dossiers.models import EventKind
 from midoffice.integrations.signing.democert import root_path_for
-from midoffice.integrations.signing.pades import signature_check
+from midoffice.integrations.signing.validation import signature_check
 from midoffice.parties.models import ContactPoint
 from tests.factories import PartyFactory, open_dossier
 

@@ -25,6 +25,7 @@ from midoffice.correspondence import services
 from midoffice.correspondence.checks import signing_configuration_problems
 from midoffice.correspondence.models import LetterState
 from midoffice.correspondence.storage import file_read
+from midoffice.integrations.signing.appearance import signature_box
 from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.demo_pki import DemoPkiServer
 from midoffice.integrations.signing.democert import (
@@ -39,9 +40,8 @@ from midoffice.integrations.signing.pades import (
     SignatureProfile,
     SigningLevel,
     sign_with,
-    signature_box,
-    signature_check,
 )
+from midoffice.integrations.signing.validation import signature_check
 
 pytestmark = pytest.mark.django_db
 

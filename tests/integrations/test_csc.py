@@ -19,7 +19,7 @@ from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.csc import SERVICE_DOWN, CscSigner, parse_credential
 from midoffice.integrations.signing.democert import generate_demo_p12, root_path_for
 from midoffice.integrations.signing.fake_csc import FakeCscServer
-from midoffice.integrations.signing.pades import signature_check
+from midoffice.integrations.signing.validation import signature_check
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import pytest
 
 from midoffice.integrations.signing.base import SigningError, SignRequest
 from midoffice.integrations.signing.democert import generate_demo_p12, root_path_for
-from midoffice.integrations.signing.pades import PadesSigner, signature_check
+from midoffice.integrations.signing.pades import PadesSigner
+from midoffice.integrations.signing.validation import signature_check
 
 
 @pytest.fixture(scope="module")

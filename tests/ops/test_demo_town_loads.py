@@ -47,7 +47,7 @@ def test_demo_data_signs_its_letters_b_lt_without_a_running_demo_pki(tmp_path: P
         "from midoffice.correspondence.models import Letter\n"
         "from midoffice.correspondence.storage import file_read\n"
         "from midoffice.correspondence.plugins import trust_root_path\n"
-        "from midoffice.integrations.signing.pades import signature_check\n"
+        "from midoffice.integrations.signing.validation import signature_check\n"
         "signed = [l for l in Letter.objects.exclude(signed_sha256='')]\n"
         "assert signed, 'no signed demo letter'\n"
         "for l in signed:\n"

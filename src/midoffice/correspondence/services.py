@@ -28,7 +28,8 @@ from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Notification
 from midoffice.dossiers.notices import notification_resolve, notification_send
 from midoffice.integrations.signing.base import SigningError, SignRequest
-from midoffice.integrations.signing.pades import SigningLevel, signature_check
+from midoffice.integrations.signing.pades import SigningLevel
+from midoffice.integrations.signing.validation import signature_check
 
 logger = logging.getLogger(__name__)
 
