@@ -900,6 +900,68 @@ if FAKE_OIDC:
         "midoffice-demo",
         "demo-secret",
     )
+STAFF_OIDC_ISSUER = env(
+    "MIDOFFICE_STAFF_OIDC_ISSUER",
+    "",
+    "Issuer URL of the town's identity provider for staff sign-in, e.g. "
+    "https://login.microsoftonline.com/<tenant-id>/v2.0 for Entra ID. Empty: staff sign in "
+    "with local passwords only.",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_CLIENT_ID = env(
+    "MIDOFFICE_STAFF_OIDC_CLIENT_ID",
+    "",
+    "Client (application) id of Midoffice at the town's identity provider.",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_CLIENT_SECRET = env(
+    "MIDOFFICE_STAFF_OIDC_CLIENT_SECRET",
+    "",
+    "Client secret of Midoffice at the town's identity provider.",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_SCOPES = env(
+    "MIDOFFICE_STAFF_OIDC_SCOPES",
+    ["openid", "profile", "email"],
+    "Scopes asked for at staff sign-in.",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_USERNAME_CLAIM = env(
+    "MIDOFFICE_STAFF_OIDC_USERNAME_CLAIM",
+    "preferred_username",
+    "Claim that becomes the staff user name (preferred_username, upn or email).",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_GROUPS_CLAIM = env(
+    "MIDOFFICE_STAFF_OIDC_GROUPS_CLAIM",
+    "groups",
+    'Claim with the user\'s groups: "groups" (Entra ID sends group object ids) or "roles" '
+    "(app roles).",
+    group="Staff sign-in (OIDC)",
+)
+STAFF_OIDC_GROUP_MAP = env(
+    "MIDOFFICE_STAFF_OIDC_GROUP_MAP",
+    "{}",
+    'JSON: group claim value -> {"role": ..., "teams": [team codes]}, e.g. '
+    '{"6f1c...": {"role": "handler", "teams": ["omgeving"]}}. Roles: front_desk, handler, '
+    "team_lead, archivist, administrator. Several groups: the strongest role and all teams. "
+    "A user in no mapped group cannot sign in.",
+    group="Staff sign-in (OIDC)",
+)
+# `make run`: the fake provider (port 8081) also plays the town's identity provider, with
+# the demo staff and groups of integrations/fake_oidc/staff.py.
+FAKE_STAFF_OIDC = FAKE_OIDC and not STAFF_OIDC_ISSUER
+if FAKE_STAFF_OIDC:
+    STAFF_OIDC_ISSUER, STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET = (
+        "http://127.0.0.1:8081",
+        "midoffice-staff-demo",
+        "staff-secret",
+    )
+    if STAFF_OIDC_GROUP_MAP == "{}":
+        STAFF_OIDC_GROUP_MAP = (
+            '{"sg-midoffice-omgeving": {"role": "handler", "teams": ["omgeving"]},'
+            ' "sg-midoffice-teamleads": {"role": "team_lead", "teams": []}}'
+        )
 DOSIS_ENDPOINT = env(
     "MIDOFFICE_DOSIS_ENDPOINT",
     "",

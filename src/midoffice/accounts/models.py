@@ -46,6 +46,20 @@ class User(AbstractUser):
     is_absent = models.BooleanField(
         "afwezig", default=False, help_text="Krijgt geen dossiers automatisch toegewezen."
     )
+    # Accounts made by the staff single sign-on (accounts.sso): the town's identity
+    # provider owns their password, groups, role and teams.
+    is_sso = models.BooleanField(
+        "via SSO",
+        default=False,
+        help_text="Aangemaakt via het account van de gemeente; rol en teams komen uit de groepen.",
+    )
+    sso_subject = models.CharField(
+        "SSO-identificatie",
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Issuer en sub van het account bij de identiteitsprovider van de gemeente.",
+    )
 
     class Meta:
         verbose_name = "medewerker"

@@ -15,7 +15,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
-    HttpResponseRedirect,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,8 +25,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from midoffice.core.display import display_text
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.http import client_address
+from midoffice.integrations import oidc
 from midoffice.parties.models import Party
-from midoffice.portal import oidc, selectors, services
+from midoffice.portal import selectors, services
 from midoffice.portal.forms import EmailSignInForm, PreferencesForm, QuestionForm
 
 logger = logging.getLogger(__name__)
@@ -120,22 +120,18 @@ def _callback_uri(request: HttpRequest) -> str:
 
 @require_http_methods(["GET"])
 def oidc_start(request: HttpRequest) -> HttpResponse:
-    if not oidc.is_configured():
+    provider = oidc.citizen_provider()
+    if provider is None:
         raise Http404("OIDC is not configured")
+    # State, nonce and the PKCE verifier are kept by the library; only where to go after.
+    request.session[SESSION_OIDC] = {"next": _safe_next(request, request.GET.get("next"))}
     try:
-        auth = oidc.authorization_request(redirect_uri=_callback_uri(request))
+        return oidc.authorization_redirect(request, provider, redirect_uri=_callback_uri(request))
     except oidc.OidcError:
         logger.warning("citizen login provider unreachable", exc_info=True)
         return _signin_failed(
             request, "De aanmeldpagina van de Vlaamse overheid is nu niet bereikbaar."
         )
-    request.session[SESSION_OIDC] = {
-        "state": auth.state,
-        "nonce": auth.nonce,
-        "verifier": auth.verifier,
-        "next": _safe_next(request, request.GET.get("next")),
-    }
-    return HttpResponseRedirect(auth.url)
 
 
 def _signin_failed(request: HttpRequest, message: str, status: int = 502) -> HttpResponse:
@@ -155,19 +151,18 @@ def _signin_failed(request: HttpRequest, message: str, status: int = 502) -> Htt
 @require_http_methods(["GET"])
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_OIDC, None)
-    code, state = request.GET.get("code", ""), request.GET.get("state", "")
-    if not pending or not code or state != pending.get("state"):
+    provider = oidc.citizen_provider()
+    if not pending or provider is None:
         return _signin_failed(
             request, "Je aanmelding is verlopen of onvolledig. Probeer opnieuw.", status=400
         )
     try:
-        claims = oidc.code_exchange(
-            code=code,
-            redirect_uri=_callback_uri(request),
-            verifier=pending["verifier"],
-            nonce=pending["nonce"],
-        )
+        claims = oidc.callback_claims(request, provider)
         party = services.citizen_from_claims(claims=claims)
+    except oidc.OidcStateError:
+        return _signin_failed(
+            request, "Je aanmelding is verlopen of onvolledig. Probeer opnieuw.", status=400
+        )
     except oidc.OidcError:
         logger.warning("citizen login failed", exc_info=True)
         return _signin_failed(request, "Aanmelden is niet gelukt. Probeer het later opnieuw.")

@@ -1,8 +1,14 @@
-"""The fake OIDC provider: discovery, authorize (pick a demo citizen), token, JWKS, userinfo.
+"""The fake OIDC provider: discovery, authorize (pick a demo person), token, JWKS, userinfo.
 
 Authorization-code flow with PKCE (S256 only), client authentication by
 ``client_secret_basic`` or ``client_secret_post``, RS256 ID tokens signed with an RSA key
-made at start. The ID token carries ``rrn`` like ACM/IDM does. Loopback only, demo only.
+made at start. Two clients: the citizen client's ID token carries ``rrn`` like ACM/IDM
+does; the staff client's carries ``preferred_username``, ``upn`` and ``groups`` like Entra
+ID does. Loopback only, demo and tests only.
+
+For tests of the relying party: ``id_token_overrides`` is merged into the next ID tokens
+(a wrong ``nonce``, ``aud`` or ``exp``), ``stranger_key`` signs them with a key the JWKS
+does not hold, and :meth:`rotate_key` starts signing with a new key and ``kid``.
 """
 
 from __future__ import annotations
@@ -24,14 +30,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from midoffice.integrations.fake_oidc.citizens import DEMO_CITIZENS, DemoCitizen
+from midoffice.integrations.fake_oidc.staff import DEMO_STAFF, DemoStaffMember
 
 CODE_LIFETIME = 120
 TOKEN_LIFETIME = 600
 
 
+Person = DemoCitizen | DemoStaffMember
+
+
 @dataclass
 class _Grant:
-    citizen: DemoCitizen
+    citizen: Person
     client_id: str
     redirect_uri: str
     nonce: str
@@ -49,13 +59,21 @@ class FakeOidcProvider:
         client_id: str = "midoffice-demo",
         client_secret: str = "demo-secret",  # noqa: S107 - a fake for the demo
         issuer: str | None = None,
+        staff_client_id: str = "midoffice-staff-demo",
+        staff_client_secret: str = "staff-secret",  # noqa: S107 - a fake for the demo
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
+        self.staff_client_id = staff_client_id
+        self.staff_client_secret = staff_client_secret
+        # Tests change people's groups between sign-ins: a list, not the demo tuple.
+        self.staff: list[DemoStaffMember] = list(DEMO_STAFF)
+        self.id_token_overrides: dict[str, Any] = {}
+        self.stranger_key = False
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(4)
         self.grants: dict[str, _Grant] = {}
-        self.tokens: dict[str, DemoCitizen] = {}
+        self.tokens: dict[str, Person] = {}
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self.port = self.httpd.server_address[1]
@@ -77,7 +95,10 @@ class FakeOidcProvider:
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["openid", "profile", "rrn", "email"],
-            "claims_supported": ["sub", "rrn", "given_name", "family_name", "email"],
+            "claims_supported": [
+                *("sub", "rrn", "given_name", "family_name", "email"),
+                *("preferred_username", "upn", "groups"),
+            ],
         }
 
     def jwks(self) -> dict[str, Any]:
@@ -85,7 +106,28 @@ class FakeOidcProvider:
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}
 
-    def claims(self, citizen: DemoCitizen) -> dict[str, Any]:
+    def rotate_key(self) -> None:
+        """Sign with a new key from now on; the JWKS then holds only the new one."""
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = secrets.token_hex(4)
+
+    def _secret_of(self, client_id: str) -> str | None:
+        return {
+            self.client_id: self.client_secret,
+            self.staff_client_id: self.staff_client_secret,
+        }.get(client_id)
+
+    def claims(self, citizen: Person) -> dict[str, Any]:
+        if isinstance(citizen, DemoStaffMember):
+            return {
+                "sub": citizen.sub,
+                "preferred_username": citizen.username,
+                "upn": citizen.email,
+                "email": citizen.email,
+                "given_name": citizen.given_name,
+                "family_name": citizen.family_name,
+                "groups": list(citizen.groups),
+            }
         return {
             "sub": citizen.sub,
             "rrn": citizen.rrn,
@@ -94,7 +136,7 @@ class FakeOidcProvider:
             "email": citizen.email,
         }
 
-    def grant(self, *, citizen: DemoCitizen, params: dict[str, str]) -> str:
+    def grant(self, *, citizen: Person, params: dict[str, str]) -> str:
         code = secrets.token_urlsafe(24)
         with self.lock:
             self.grants[code] = _Grant(
@@ -114,9 +156,8 @@ class FakeOidcProvider:
             client_id, _, client_secret = decoded.partition(":")
             client_id = urllib.parse.unquote(client_id)
             client_secret = urllib.parse.unquote(client_secret)
-        if client_id != self.client_id or not secrets.compare_digest(
-            client_secret, self.client_secret
-        ):
+        expected = self._secret_of(client_id)
+        if expected is None or not secrets.compare_digest(client_secret, expected):
             return 401, {"error": "invalid_client"}
         if form.get("grant_type") != "authorization_code":
             return 400, {"error": "unsupported_grant_type"}
@@ -132,6 +173,11 @@ class FakeOidcProvider:
         if not grant.challenge or not secrets.compare_digest(challenge, grant.challenge):
             return 400, {"error": "invalid_grant", "error_description": "PKCE"}
         now = int(time.time())
+        signing_key = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if self.stranger_key
+            else self.key
+        )
         id_token = jwt.encode(
             {
                 **self.claims(grant.citizen),
@@ -142,8 +188,9 @@ class FakeOidcProvider:
                 "nonce": grant.nonce,
                 "auth_time": now,
                 "acr": "urn:be:vlaanderen:acm:loa:substantial",
+                **self.id_token_overrides,
             },
-            self.key,
+            signing_key,
             algorithm="RS256",
             headers={"kid": self.kid},
         )
@@ -172,11 +219,31 @@ class FakeOidcProvider:
         self.httpd.serve_forever()
 
 
-def _chooser(params: dict[str, str]) -> str:
+def _staff_chooser(provider: FakeOidcProvider, hidden: str) -> str:
+    buttons = "".join(
+        f'<li><button type="submit" name="staff" value="{index}">'
+        f"{html.escape(s.given_name)} {html.escape(s.family_name)}</button> "
+        f"<small>groepen: {html.escape(', '.join(s.groups))}</small></li>"
+        for index, s in enumerate(provider.staff)
+    )
+    return (
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>Aanmelden (demo)</title></head><body><main>"
+        "<h1>Aanmelden bij de gemeente (demo)</h1>"
+        "<p>Dit is een nagebootste aanmeldpagina. Kies een fictieve medewerker.</p>"
+        f"<form method='post' action='/authorize'>{hidden}<ul>{buttons}</ul></form>"
+        "</main></body></html>"
+    )
+
+
+def _chooser(provider: FakeOidcProvider, params: dict[str, str]) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
         for k, v in params.items()
     )
+    if params.get("client_id") == provider.staff_client_id:
+        return _staff_chooser(provider, hidden)
     buttons = "".join(
         f'<li><button type="submit" name="citizen" value="{index}">'
         f"{html.escape(c.given_name)} {html.escape(c.family_name)}</button> "
@@ -222,7 +289,7 @@ def _make_handler(provider: FakeOidcProvider) -> type[BaseHTTPRequestHandler]:
             return dict(pairs)
 
         def _check_authorize(self, params: dict[str, str]) -> str | None:
-            if params.get("client_id") != provider.client_id:
+            if params.get("client_id") not in (provider.client_id, provider.staff_client_id):
                 return "unknown client_id"
             if params.get("response_type") != "code":
                 return "response_type must be code"
@@ -245,7 +312,7 @@ def _make_handler(provider: FakeOidcProvider) -> type[BaseHTTPRequestHandler]:
                 if problem:
                     self._send(400, problem.encode(), "text/plain; charset=utf-8")
                 else:
-                    self._send(200, _chooser(params).encode(), "text/html; charset=utf-8")
+                    self._send(200, _chooser(provider, params).encode(), "text/html; charset=utf-8")
             elif url.path == "/userinfo":
                 auth = self.headers.get("Authorization", "")
                 citizen = provider.tokens.get(auth.removeprefix("Bearer "))
@@ -261,12 +328,20 @@ def _make_handler(provider: FakeOidcProvider) -> type[BaseHTTPRequestHandler]:
             form = self._form()
             if url.path == "/authorize":
                 problem = self._check_authorize(form)
+                citizen: Person | None = None
                 try:
-                    citizen = DEMO_CITIZENS[int(form.pop("citizen", "-1"))]
+                    # A missing choice is "-1", which must not pick the last person.
+                    if form.get("client_id") == provider.staff_client_id:
+                        index = int(form.pop("staff", "-1"))
+                        citizen = provider.staff[index] if index >= 0 else None
+                    else:
+                        index = int(form.pop("citizen", "-1"))
+                        citizen = DEMO_CITIZENS[index] if index >= 0 else None
                 except (ValueError, IndexError):
-                    problem = problem or "choose a citizen"
-                if problem:
-                    self._send(400, problem.encode(), "text/plain; charset=utf-8")
+                    problem = problem or "choose a person"
+                problem = problem or (None if citizen else "choose a person")
+                if problem or citizen is None:
+                    self._send(400, (problem or "").encode(), "text/plain; charset=utf-8")
                     return
                 code = provider.grant(citizen=citizen, params=form)
                 query = {"code": code, "state": form.get("state", "")}
