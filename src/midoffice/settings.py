@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "midoffice.web",
     "midoffice.publication",
     "midoffice.portal",
+    "midoffice.propertyinfo",
 ]
 
 MIDDLEWARE = [
@@ -1185,3 +1186,17 @@ HEALTH_OUTBOX_MAX_FAILED = env(
     "reports the outbox (status degraded).",
     group="Monitoring",
 )
+
+# Property information per parcel (issue 15, ADR 27).
+PROPERTY_PLUGIN = env(
+    "MIDOFFICE_PROPERTY_PLUGIN",
+    "",
+    "Where the dossier page finds a parcel's permits, plans, heritage and zoning documents: "
+    "fake (sample documents for every parcel, for the demo) or none (no platform: the "
+    "dossier page says so). Empty: fake when MIDOFFICE_DEBUG is true, else none.",
+    group="Property information",
+) or ("fake" if DEBUG else "none")
+if PROPERTY_PLUGIN not in ("fake", "none"):
+    raise ImproperlyConfigured(
+        f"MIDOFFICE_PROPERTY_PLUGIN must be fake or none, not {PROPERTY_PLUGIN!r}"
+    )

@@ -6,6 +6,7 @@ happens before the transaction, and the transaction re-checks that nothing moved
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -161,6 +162,9 @@ def letter_attach(*, actor: User, letter: Letter, filename: str, content: bytes)
     letter = _lock(letter)
     require(actor, Action.WRITE_LETTER, letter.dossier)
     _require(letter, LetterState.DRAFT)
+    digest = hashlib.sha256(content).hexdigest()
+    if any(a.get("sha256") == digest for a in letter.attachments):
+        return letter  # the same file twice (a double click) goes along once
     if len(letter.attachments) >= MAX_ATTACHMENTS:
         raise UserError("Een brief heeft hoogstens 5 bijlagen.", field="attachment")
     stored = file_store(data=content)

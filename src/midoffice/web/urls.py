@@ -1,6 +1,7 @@
 from django.urls import path
 
 from midoffice.web.views import attachments, auth, dossier, people, queues
+from midoffice.web.views import property as property_views
 
 app_name = "web"
 
@@ -31,6 +32,27 @@ urlpatterns = [
         "dossiers/<str:reference>/aanvrager/", dossier.dossier_requester, name="dossier_requester"
     ),
     path("dossiers/<str:reference>/gevonden/", dossier.dossier_found_apply, name="dossier_found"),
+    # Vastgoedinformatie (issue 15, ADR 27).
+    path(
+        "dossiers/<str:reference>/vastgoed/",
+        property_views.dossier_property_documents,
+        name="dossier_property",
+    ),
+    path(
+        "dossiers/<str:reference>/vastgoed/toevoegen/",
+        property_views.dossier_property_keep,
+        name="dossier_property_keep",
+    ),
+    path(
+        "dossiers/<str:reference>/vastgoed/bijvoegen/",
+        property_views.dossier_property_attach,
+        name="dossier_property_attach",
+    ),
+    path(
+        "dossiers/<str:reference>/vastgoed/<int:kept_id>/",
+        property_views.dossier_property_download,
+        name="dossier_property_download",
+    ),
     path(
         "dossiers/<str:reference>/bijlagen/<int:attachment_id>/",
         attachments.dossier_attachment,

@@ -72,6 +72,7 @@ KIND_LABELS = {
     "letter-attachment": "Bijlage bij brief",
     "attestation": "Bewijs van afgifte",
     "upload": "Document van de burger",
+    "property": "Vastgoedinformatie",
 }
 # Audit of reads is not the dossier's history: who opened the page stays in Midoffice.
 EVENTS_LEFT_OUT = frozenset({"dossier.viewed"})

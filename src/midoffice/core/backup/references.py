@@ -35,6 +35,7 @@ STORED_NAME_FIELDS: list[tuple[str, str, str]] = [
     ("correspondence.Letter", "attachments", "name"),
     ("archive.ArchiveTransfer", "package_name", ""),
     ("archive.DestructionList", "report_name", ""),
+    ("propertyinfo.KeptPropertyDocument", "storage_name", ""),
 ]
 
 
