@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "midoffice.web",
     "midoffice.publication",
     "midoffice.portal",
+    "midoffice.places",
     "midoffice.propertyinfo",
 ]
 
@@ -1021,6 +1022,42 @@ DOSIS_CA_BUNDLE = env(
 FAKE_DOSIS = not DOSIS_ENDPOINT and DEBUG
 if FAKE_DOSIS:
     DOSIS_ENDPOINT = "http://127.0.0.1:8082"
+
+# --- Addresses and parcels: the Flemish base registers (app places, ADR 26) ---
+# Read by places.registers: the address autocomplete, verification and same-property links.
+ADDRESS_REGISTER_URL = env(
+    "MIDOFFICE_ADDRESS_REGISTER_URL",
+    "",
+    "Base URL of the Adressenregister API v2 (Basisregisters Vlaanderen), e.g. "
+    "https://api.basisregisters.vlaanderen.be. Empty: the fake registers on "
+    "http://127.0.0.1:8090 when MIDOFFICE_DEBUG is true, else addresses are kept as typed "
+    "and not verified.",
+    group="Address registers",
+)
+CAPAKEY_REGISTER_URL = env(
+    "MIDOFFICE_CAPAKEY_REGISTER_URL",
+    "",
+    "Base URL of the parcel register (Perceelregister API v2, parcels by CaPaKey). Empty: "
+    "the same as MIDOFFICE_ADDRESS_REGISTER_URL.",
+    group="Address registers",
+)
+ADDRESS_REGISTER_API_KEY = env(
+    "MIDOFFICE_ADDRESS_REGISTER_API_KEY",
+    "",
+    "API key sent as the x-api-key header to both registers. Empty: none (the registers "
+    "then apply a lower rate limit).",
+    group="Address registers",
+)
+ADDRESS_REGISTER_TIMEOUT = env(
+    "MIDOFFICE_ADDRESS_REGISTER_TIMEOUT",
+    3,
+    "Seconds to wait for a register answer. Slower: the address is saved as typed, marked "
+    "not verified, and verified later by a background task.",
+    group="Address registers",
+)
+FAKE_REGISTERS = not ADDRESS_REGISTER_URL and DEBUG
+if FAKE_REGISTERS:
+    ADDRESS_REGISTER_URL = "http://127.0.0.1:8090"
 
 # Appointments
 # Read by appointments.backends.get_backend: whose agenda the bookings go into.

@@ -59,6 +59,15 @@ class ArchiveState(models.TextChoices):
     DESTROYED = "destroyed", "Vernietigd"
 
 
+class AddressVerification(models.TextChoices):
+    """Whether the dossier's address was checked against the Adressenregister (ADR 26)."""
+
+    NONE = "", "geen adres"
+    VERIFIED = "verified", "geverifieerd"
+    UNVERIFIED = "unverified", "niet geverifieerd"
+    NOT_FOUND = "not_found", "niet gevonden in het adressenregister"
+
+
 class Dossier(models.Model):
     reference = models.CharField("dossiernummer", max_length=11, unique=True)
     dossier_type = models.ForeignKey(DossierType, on_delete=models.PROTECT, verbose_name="type")
@@ -93,6 +102,17 @@ class Dossier(models.Model):
     location_postcode = models.CharField("postcode", max_length=10, blank=True, default="")
     location_municipality = models.CharField("gemeente", max_length=120, blank=True, default="")
     capakey = models.CharField("perceel (CaPaKey)", max_length=20, blank=True, default="")
+    # The registers' identifiers beside the text (places app, ADR 26): the address object's
+    # URI (https://data.vlaanderen.be/id/adres/...) and whether the CaPaKey is known there.
+    address_uri = models.CharField("adresobject (URI)", max_length=200, blank=True, default="")
+    address_verification = models.CharField(
+        "adres geverifieerd",
+        max_length=12,
+        choices=AddressVerification.choices,
+        blank=True,
+        default=AddressVerification.NONE,
+    )
+    capakey_verified = models.BooleanField("perceel geverifieerd", default=False)
     received_at = models.DateTimeField("ontvangen")
     opened_at = models.DateTimeField("geopend", auto_now_add=True)
     closed_at = models.DateTimeField("afgesloten", null=True, blank=True)
@@ -196,6 +216,18 @@ class Dossier(models.Model):
                 fields=["archive_action", "archive_date", "id", "dossier_type"],
                 name="dossier_archive_pending_idx",
                 condition=Q(is_open=False, archive_state="", legal_hold_reason=""),
+            ),
+            # Dossiers about the same property (places.selectors): by address object or
+            # parcel; most dossiers have neither, so only those that do are indexed.
+            models.Index(
+                fields=["address_uri"], name="dossier_address_uri_idx", condition=~Q(address_uri="")
+            ),
+            models.Index(fields=["capakey"], name="dossier_capakey_idx", condition=~Q(capakey="")),
+            # The verification sweep reads only what is still to verify.
+            models.Index(
+                fields=["id"],
+                name="dossier_address_unverified_idx",
+                condition=Q(address_verification="unverified"),
             ),
         ]
 

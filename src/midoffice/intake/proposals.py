@@ -22,8 +22,8 @@ import phonenumbers
 
 from midoffice.accounts.models import User
 from midoffice.core.errors import Conflict, UserError
-from midoffice.dossiers.models import Dossier
-from midoffice.dossiers.services import Location, dossier_set_location
+from midoffice.dossiers.models import AddressVerification, Dossier
+from midoffice.dossiers.services import Location
 from midoffice.intake.models import InboundMessage
 from midoffice.parties.models import ContactPoint
 from midoffice.parties.services import (
@@ -33,6 +33,7 @@ from midoffice.parties.services import (
     party_add_phone,
     postal_address_clean,
 )
+from midoffice.places.services import dossier_set_address
 
 Target = Literal["contact", "location"]
 SOURCE = "uit de e-mail van de burger"
@@ -209,7 +210,9 @@ def proposal_apply(*, actor: User, dossier: Dossier, key: str, target: Target) -
     requester = dossier.requester
     if target == "location":
         assert proposal.address is not None  # only addresses go to the location
-        dossier_set_location(
+        # Matched against the Adressenregister on the way in (places app, issue 15): the
+        # register's spelling and object URI when it knows the address.
+        dossier = dossier_set_address(
             actor=actor,
             dossier=dossier,
             location=Location(
@@ -219,6 +222,11 @@ def proposal_apply(*, actor: User, dossier: Dossier, key: str, target: Target) -
                 municipality=proposal.address.municipality,
             ),
         )
+        if dossier.address_verification == AddressVerification.VERIFIED:
+            return (
+                f"De locatie van het dossier is nu {proposal.text} "
+                "(gekend in het adressenregister)."
+            )
         return f"De locatie van het dossier is nu {proposal.text}."
     assert requester is not None  # to_contact needs a requester
     if proposal.kind == "address":

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midoffice.web.views import attachments, auth, dossier, people, queues
+from midoffice.web.views import address, attachments, auth, dossier, people, queues
 from midoffice.web.views import property as property_views
 
 app_name = "web"
@@ -32,6 +32,12 @@ urlpatterns = [
         "dossiers/<str:reference>/aanvrager/", dossier.dossier_requester, name="dossier_requester"
     ),
     path("dossiers/<str:reference>/gevonden/", dossier.dossier_found_apply, name="dossier_found"),
+    path("dossiers/<str:reference>/adres/", address.dossier_address_set, name="dossier_address"),
+    path(
+        "dossiers/<str:reference>/adres/suggesties/",
+        address.dossier_address_suggest,
+        name="dossier_address_suggest",
+    ),
     # Vastgoedinformatie (issue 15, ADR 27).
     path(
         "dossiers/<str:reference>/vastgoed/",
