@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "midoffice.publication",
     "midoffice.portal",
     "midoffice.places",
+    "midoffice.systems",
     "midoffice.propertyinfo",
 ]
 

@@ -42,6 +42,8 @@ urlpatterns = [
     path("metrics", core_metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/oslo/context.jsonld", OsloContextView.as_view(), name="oslo-context"),
+    # Specialist systems (maatsystemen), with their own tokens (systems.auth, ADR 28).
+    path("api/v1/", include("midoffice.systems.urls")),
     path("api/v1/", include(router.urls)),
     # Staff only, like the API itself (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the docs
     # page sends a visitor who is not signed in to the sign-in page first. The split view
@@ -66,6 +68,7 @@ urlpatterns = [
     path("agenda/", include("midoffice.appointments.urls")),
     path("archief/vernietiging/", include("midoffice.archive.destruction_urls")),
     path("analyse/", include("midoffice.analytics.urls")),
+    path("maatsystemen/", include("midoffice.systems.web_urls")),
     path("archief/", include("midoffice.archive.urls")),
     path("", include("midoffice.web.urls")),
 ]

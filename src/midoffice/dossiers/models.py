@@ -306,6 +306,10 @@ class EventKind(models.TextChoices):
     LEGAL_HOLD_LIFTED = "archive.hold_lifted", "Archiefblokkering opgeheven"
     ARCHIVE_TRANSFERRED = "archive.transferred", "Overgebracht naar het e-depot"
     DESTRUCTION_LISTED = "archive.destruction_listed", "Op een vernietigingslijst gezet"
+    SYSTEM_RECORD_LINKED = "system.record_linked", "Gekoppeld in een maatsysteem"
+    SYSTEM_RECORD_UNLINKED = "system.record_unlinked", "Ontkoppeld in een maatsysteem"
+    SYSTEM_STATUS_RECEIVED = "system.status_received", "Status uit een maatsysteem"
+    SYSTEM_DOCUMENT_ADDED = "system.document_added", "Document uit een maatsysteem"
 
 
 class Event(AppendOnlyModel):

@@ -8,6 +8,7 @@ back-off and in order per dossier (DOSIS) or per subscriber (webhooks).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -95,6 +96,18 @@ def _dosis_enqueue(dossier: Dossier, change: StatusChange) -> None:
     )
 
 
+#: Filters apps above this one register in ``ready()`` (explicit, no signals): each takes
+#: the dossier and the interested subscriptions and returns those that may hear of it.
+#: The specialist systems' filter keeps a system's subscriptions to its scope (ADR 28).
+SubscriptionFilter = Callable[[Dossier, list[WebhookSubscription]], list[WebhookSubscription]]
+SUBSCRIPTION_FILTERS: list[SubscriptionFilter] = []
+
+
+def webhook_subscription_filter_register(keep: SubscriptionFilter) -> None:
+    if keep not in SUBSCRIPTION_FILTERS:
+        SUBSCRIPTION_FILTERS.append(keep)
+
+
 @memoised(WebhookSubscription)
 def _active_subscriptions() -> tuple[WebhookSubscription, ...]:
     return tuple(WebhookSubscription.objects.filter(active=True).order_by("id"))
@@ -106,6 +119,8 @@ def webhooks_emit(*, dossier: Dossier, event_type: str, data: dict[str, Any]) ->
     Call inside the transaction of the change it describes.
     """
     subscriptions = [s for s in _active_subscriptions() if s.wants(event_type)]
+    for keep in SUBSCRIPTION_FILTERS:
+        subscriptions = keep(dossier, subscriptions) if subscriptions else subscriptions
     if not subscriptions:
         return 0
     event = webhooks.cloudevent(

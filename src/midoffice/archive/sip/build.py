@@ -73,6 +73,7 @@ KIND_LABELS = {
     "attestation": "Bewijs van afgifte",
     "upload": "Document van de burger",
     "property": "Vastgoedinformatie",
+    "system": "Document van een maatsysteem",
 }
 # Audit of reads is not the dossier's history: who opened the page stays in Midoffice.
 EVENTS_LEFT_OUT = frozenset({"dossier.viewed"})
