@@ -984,6 +984,34 @@ DOSIS_SOURCE = env(
     "Source system code (Bron) sent to DOSIS.",
     group="DOSIS",
 )
+# Read by publication.services: the poll of GeefResultaatRegistratie (ADR 24).
+DOSIS_RESULT_MAX_AGE_HOURS = env(
+    "MIDOFFICE_DOSIS_RESULT_MAX_AGE_HOURS",
+    72,
+    "How long Midoffice keeps asking DOSIS (GeefResultaatRegistratie) for the outcome of a "
+    "registration; after that it is flagged 'no result' in the admin and on the dossier.",
+    group="DOSIS",
+)
+DOSIS_POLL_BATCH = env(
+    "MIDOFFICE_DOSIS_POLL_BATCH",
+    200,
+    "How many registrations one run of the DOSIS result poll asks about (oldest first).",
+    group="DOSIS",
+)
+DOSIS_RETRY_LIMIT = env(
+    "MIDOFFICE_DOSIS_RETRY_LIMIT",
+    5,
+    "How many times a registration DOSIS refused for a transient reason is sent again "
+    "before it is flagged.",
+    group="DOSIS",
+)
+DOSIS_TRANSIENT_REASONS = env(
+    "MIDOFFICE_DOSIS_TRANSIENT_REASONS",
+    ["30010"],
+    "DOSIS reason codes (Uitzondering/Identificatie) that mean 'try again later'; a refusal "
+    "with any other code is flagged for a person. Correct after the MAGDA onboarding.",
+    group="DOSIS",
+)
 # Read by integrations.transport (ADR 22d): mutual TLS with DOSIS, checked at start-up by
 # publication.apps.
 DOSIS_CLIENT_P12 = env(

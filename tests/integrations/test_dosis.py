@@ -82,8 +82,11 @@ def test_client_registers_once_per_idempotency_key(fake):
 
 
 def test_client_reads_the_result_of_a_registration(fake):
+    fake.state.pending_polls = 1
     client = MagdaDosisClient(endpoint=fake.url, sender="LEEMDONK")
     receipt = client.register(registration(), idempotency_key="k-result")
+    # DOSIS processes asynchronously: first "in verwerking", then the outcome.
+    assert client.result(registration_id=receipt.registration_id).state == "IN_VERWERKING"
     assert client.result(registration_id=receipt.registration_id).state == "VERWERKT"
     unknown = client.result(registration_id="DOSIS-999999")
     assert unknown.state == "FOUT"
@@ -122,3 +125,46 @@ def test_fake_shows_what_it_received_and_keeps_it_in_a_file(tmp_path):
         server.stop()
     assert json.loads(store.read_text())[0]["question_reference"] == "k-page"
     assert FakeDosisServer(store_path=store).state.by_reference == {"k-page": "DOSIS-000001"}
+
+
+def test_client_reads_a_refusal_with_dosis_reason_code(fake):
+    from midoffice.integrations.dosis.fake_server import Refusal
+
+    fake.state.pending_polls = 0
+    fake.state.refusals.append(Refusal(code="30020", text="Onbekende status.", times=1))
+    client = MagdaDosisClient(endpoint=fake.url, sender="LEEMDONK")
+    refused = client.register(registration(), idempotency_key="k-refused")
+    accepted = client.register(registration(), idempotency_key="k-accepted")
+    result = client.result(registration_id=refused.registration_id)
+    assert (result.state, result.accepted, result.pending) == ("FOUT", False, False)
+    assert [(r.code, r.text) for r in result.reasons] == [("30020", "Onbekende status.")]
+    assert client.result(registration_id=accepted.registration_id).accepted
+
+
+def test_client_loads_a_code_list_and_an_unknown_list_is_refused(fake):
+    client = MagdaDosisClient(endpoint=fake.url, sender="LEEMDONK")
+    codes = client.code_list(name="DossierStatus")
+    assert ("ACTIE_NODIG", "Actie nodig") in [(c.code, c.description) for c in codes]
+    with pytest.raises(DosisRejected, match="Onbekende codelijst Bestaatniet"):
+        client.code_list(name="Bestaatniet")
+    fake.state.down = True
+    with pytest.raises(DosisUnavailable):
+        client.code_list(name="DossierStatus")
+
+
+def test_the_code_list_messages_round_trip():
+    from midoffice.integrations.dosis.base import CodeListEntry
+
+    request = xml.build_code_list_request(name="DossierStatus", sender="X", reference="r", at=AT)
+    assert xml.parse_code_list_request(request) == "DossierStatus"
+    answer = xml.build_code_list_response(
+        reference="r",
+        name="DossierStatus",
+        entries=(CodeListEntry("ONTVANGEN", "Ontvangen <&>"),),
+        errors=(),
+        at=AT,
+    )
+    assert xml.parse_code_list_response(answer) == (
+        (CodeListEntry("ONTVANGEN", "Ontvangen <&>"),),
+        (),
+    )

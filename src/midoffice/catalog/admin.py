@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 
@@ -25,8 +28,41 @@ class DossierTypeForm(forms.ModelForm[DossierType]):
         exclude: list[str] = []
 
 
+#: Checks apps above the catalog register in ``ready()`` (explicit, no signals): each takes
+#: the status code the citizen's systems will receive and returns a problem or "". The
+#: publication app checks it against the loaded DOSIS code lists (ADR 24).
+StatusCodeCheck = Callable[[str], str]
+STATUS_CODE_CHECKS: list[StatusCodeCheck] = []
+
+
+def status_code_check_register(check: StatusCodeCheck) -> None:
+    if check not in STATUS_CODE_CHECKS:
+        STATUS_CODE_CHECKS.append(check)
+
+
+class StatusTypeForm(forms.ModelForm[StatusType]):
+    """Refuses a status code the registered checks refuse (a DOSIS code outside the loaded
+    code list, ADR 24)."""
+
+    class Meta:
+        model = StatusType
+        exclude: list[str] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("notify_citizen") or not cleaned.get("code"):
+            return cleaned  # never sent to DOSIS
+        code = cleaned.get("dosis_code") or str(cleaned["code"]).upper()
+        for check in STATUS_CODE_CHECKS:
+            if problem := check(code):
+                self.add_error("dosis_code", problem)
+                break
+        return cleaned
+
+
 class StatusTypeInline(admin.TabularInline[StatusType, DossierType]):
     model = StatusType
+    form = StatusTypeForm
     extra = 0
 
 

@@ -71,12 +71,40 @@ class RegistrationReceipt:
 
 
 @dataclass(frozen=True)
+class DosisReason:
+    """One reason DOSIS gives for a refusal: its code (Identificatie) and text (Diagnose)."""
+
+    code: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text}"
+
+
+@dataclass(frozen=True)
 class RegistrationResult:
     """The outcome of GeefResultaatRegistratie for one registration."""
 
     registration_id: str
     state: str  # "VERWERKT", "IN_VERWERKING" or "FOUT" (see schema.RESULT_STATES)
     errors: tuple[str, ...] = field(default_factory=tuple)
+    reasons: tuple[DosisReason, ...] = field(default_factory=tuple)
+
+    @property
+    def accepted(self) -> bool:
+        return self.state == "VERWERKT"
+
+    @property
+    def pending(self) -> bool:
+        return self.state == "IN_VERWERKING"
+
+
+@dataclass(frozen=True)
+class CodeListEntry:
+    """One code of a DOSIS code list (GeefCodeLijst)."""
+
+    code: str
+    description: str
 
 
 class DosisPlugin(ABC):
@@ -95,7 +123,18 @@ class DosisPlugin(ABC):
 
     @abstractmethod
     def result(self, *, registration_id: str) -> RegistrationResult:
-        """The asynchronous result of an earlier registration."""
+        """The asynchronous result of an earlier registration.
+
+        Raises DosisUnavailable when DOSIS cannot be reached or its answer cannot be read.
+        """
+
+    @abstractmethod
+    def code_list(self, *, name: str) -> tuple[CodeListEntry, ...]:
+        """The codes of the DOSIS code list ``name`` (GeefCodeLijst).
+
+        Raises DosisUnavailable when DOSIS cannot be reached and DosisRejected when it
+        does not know the list.
+        """
 
 
 dosis_plugins: Registry[DosisPlugin] = Registry("dosis")

@@ -13,6 +13,7 @@ from midoffice.core import clock
 from midoffice.integrations import transport
 from midoffice.integrations.dosis import schema, xml
 from midoffice.integrations.dosis.base import (
+    CodeListEntry,
     DosisPlugin,
     DosisRejected,
     DosisUnavailable,
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 @dosis_plugins.register("magda")
 class MagdaDosisClient(DosisPlugin):
-    """Speaks ``Dossier.RegistreerDossier`` and ``Dossier.GeefResultaatRegistratie`` 02.00.
+    """Speaks ``Dossier.RegistreerDossier``, ``Dossier.GeefResultaatRegistratie`` and
+    ``Dossier.GeefCodeLijst`` 02.00.
 
     ``tls`` defaults to the ``MIDOFFICE_DOSIS_CLIENT_*`` and ``_CA_BUNDLE`` settings.
     """
@@ -102,6 +104,18 @@ class MagdaDosisClient(DosisPlugin):
             return xml.parse_result_response(self._post("result", body))
         except xml.MalformedMessage as exc:
             raise DosisUnavailable(f"unreadable DOSIS answer: {exc}") from exc
+
+    def code_list(self, *, name: str) -> tuple[CodeListEntry, ...]:
+        body = xml.build_code_list_request(
+            name=name, sender=self.sender, reference=uuid.uuid4().hex, at=clock.now()
+        )
+        try:
+            entries, reasons = xml.parse_code_list_response(self._post("codelist", body))
+        except xml.MalformedMessage as exc:
+            raise DosisUnavailable(f"unreadable DOSIS answer: {exc}") from exc
+        if reasons:
+            raise DosisRejected("; ".join(str(reason) for reason in reasons))
+        return entries
 
 
 def check_configuration(*, endpoint: str) -> None:

@@ -4,9 +4,17 @@ It keeps what it received (in memory, and in a JSON file when given one), regist
 question reference only once (so a retried push is harmless), can be switched "down"
 (every call answers 503) and shows an HTML page of what it received at ``/``.
 
+Like the real DOSIS, a registration is processed asynchronously: GeefResultaatRegistratie
+answers IN_VERWERKING for the first ``pending_polls`` questions (the demo: 1; tests choose,
+0 by default), then VERWERKT, or FOUT with a coded reason when a configured refusal
+matched the registration. GeefCodeLijst
+answers the code lists in ``code_lists``.
+
     POST /RegistreerDossier-02.00        SOAP, as the real client sends it
     POST /GeefResultaatRegistratie-02.00
+    POST /GeefCodeLijst-02.00
     POST /_down   POST /_up              switch availability (tests, demo)
+    POST /_refuse                        JSON {"reference", "status_code", "code", "text", "times"}
     GET  /        GET /_received.json    what arrived, in order
 """
 
@@ -22,8 +30,41 @@ from typing import Any
 
 from midoffice.core import clock
 from midoffice.integrations.dosis import schema, xml
+from midoffice.integrations.dosis.base import CodeListEntry, DosisReason
 
 MAX_BODY = 1_000_000
+
+# Reason codes the fake uses; the real codes come with the onboarding documents.
+REASON_AGENT_UNKNOWN = "30010"  # the national number is not (yet) known: transient
+REASON_UNKNOWN_STATUS = "30020"  # a status code outside the code list: permanent
+
+DEFAULT_CODE_LISTS: dict[str, tuple[CodeListEntry, ...]] = {
+    schema.CODE_LIST_STATUS: (
+        CodeListEntry("ONTVANGEN", "Ontvangen"),
+        CodeListEntry("IN_BEHANDELING", "In behandeling"),
+        CodeListEntry("ACTIE_NODIG", "Actie nodig"),
+        CodeListEntry("BEANTWOORD", "Beantwoord"),
+        CodeListEntry("BESLIST", "Beslist"),
+        CodeListEntry("AFGESLOTEN", "Afgesloten"),
+    ),
+    "DossierType": (CodeListEntry("ALGEMEEN", "Algemene aanvraag"),),
+}
+
+
+@dataclass
+class Refusal:
+    """DOSIS will refuse matching registrations (asynchronously) ``times`` times (0: always)."""
+
+    code: str
+    text: str
+    reference: str = ""  # our dossier number; empty: any
+    status_code: str = ""  # empty: any
+    times: int = 0
+
+    def matches(self, registration: dict[str, Any]) -> bool:
+        return (not self.reference or registration["reference"] == self.reference) and (
+            not self.status_code or registration["status_code"] == self.status_code
+        )
 
 
 @dataclass
@@ -35,6 +76,12 @@ class FakeDosisState:
     received: list[dict[str, Any]] = field(default_factory=list)
     by_reference: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pending_polls: int = 0
+    polls: dict[str, int] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
+    code_lists: dict[str, tuple[CodeListEntry, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_CODE_LISTS)
+    )
 
     def __post_init__(self) -> None:
         if self.store_path and self.store_path.exists():
@@ -51,21 +98,49 @@ class FakeDosisState:
                 return known, False
             registration_id = f"DOSIS-{len(self.received) + 1:06d}"
             self.by_reference[request.reference] = registration_id
-            self.received.append(
-                {
-                    "registration_id": registration_id,
-                    "question_reference": request.reference,
-                    "sender": request.sender,
-                    "received_at": clock.now().isoformat(),
-                    **request.registration.to_payload(),
-                }
-            )
+            record: dict[str, Any] = {
+                "registration_id": registration_id,
+                "question_reference": request.reference,
+                "sender": request.sender,
+                "received_at": clock.now().isoformat(),
+                **request.registration.to_payload(),
+            }
+            record["refusal"] = self._refusal_for(record)
+            self.received.append(record)
             if self.store_path:
                 self.store_path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = self.store_path.with_suffix(".tmp")
                 tmp.write_text(json.dumps(self.received, indent=1), encoding="utf-8")
                 tmp.replace(self.store_path)
             return registration_id, True
+
+    def _refusal_for(self, record: dict[str, Any]) -> dict[str, str] | None:
+        """Decided when the registration arrives, as DOSIS's processing would (lock held)."""
+        for refusal in self.refusals:
+            if refusal.matches(record):
+                if refusal.times:
+                    refusal.times -= 1
+                    if refusal.times == 0:
+                        self.refusals.remove(refusal)
+                return {"code": refusal.code, "text": refusal.text}
+        return None
+
+    def result(self, registration_id: str) -> tuple[str, tuple[DosisReason, ...]]:
+        """The processing state of a registration and, when refused, DOSIS's reasons."""
+        with self.lock:
+            record = next(
+                (r for r in self.received if r["registration_id"] == registration_id), None
+            )
+            if record is None:
+                return "FOUT", (DosisReason("30404", "Onbekende registratie."),)
+            asked = self.polls.get(registration_id, 0) + 1
+            self.polls[registration_id] = asked
+            if asked <= self.pending_polls:
+                return "IN_VERWERKING", ()
+            refusal = record.get("refusal")
+            if refusal:
+                return "FOUT", (DosisReason(refusal["code"], refusal["text"]),)
+            return "VERWERKT", ()
 
 
 def _page(state: FakeDosisState) -> str:
@@ -107,6 +182,9 @@ def make_handler(state: FakeDosisState) -> type[BaseHTTPRequestHandler]:
     result_path = "/{name}-{v}".format(
         name=schema.SERVICES["result"]["name"], v=schema.SERVICES["result"]["version"][:5]
     )
+    code_list_path = "/{name}-{v}".format(
+        name=schema.SERVICES["codelist"]["name"], v=schema.SERVICES["codelist"]["version"][:5]
+    )
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "FakeDOSIS/1.0"
@@ -141,6 +219,23 @@ def make_handler(state: FakeDosisState) -> type[BaseHTTPRequestHandler]:
                 state.down = self.path == "/_down"
                 self._send(204, b"", "text/plain")
                 return
+            if self.path == "/_refuse":
+                try:
+                    wanted = json.loads(body)
+                    refusal = Refusal(
+                        code=str(wanted["code"]),
+                        text=str(wanted["text"]),
+                        reference=str(wanted.get("reference", "")),
+                        status_code=str(wanted.get("status_code", "")),
+                        times=int(wanted.get("times", 0)),
+                    )
+                except (ValueError, KeyError, TypeError):
+                    self._send(400, b"expected JSON with code and text", "text/plain")
+                    return
+                with state.lock:
+                    state.refusals.append(refusal)
+                self._send(204, b"", "text/plain")
+                return
             if state.down:
                 self._send(503, b"DOSIS is tijdelijk onbeschikbaar", "text/plain")
                 return
@@ -149,6 +244,8 @@ def make_handler(state: FakeDosisState) -> type[BaseHTTPRequestHandler]:
                     answer = self._register(body)
                 elif self.path.rstrip("/") == result_path:
                     answer = self._result(body)
+                elif self.path.rstrip("/") == code_list_path:
+                    answer = self._code_list(body)
                 else:
                     self._send(404, b"not found", "text/plain")
                     return
@@ -174,12 +271,24 @@ def make_handler(state: FakeDosisState) -> type[BaseHTTPRequestHandler]:
 
         def _result(self, body: bytes) -> bytes:
             registration_id = xml.parse_result_request(body)
-            known = any(r["registration_id"] == registration_id for r in state.received)
+            result_state, reasons = state.result(registration_id)
             return xml.build_result_response(
                 reference=registration_id,
                 registration_id=registration_id,
-                state="VERWERKT" if known else "FOUT",
-                errors=() if known else ("Onbekende registratie.",),
+                state=result_state,
+                errors=(),
+                reasons=reasons,
+                at=clock.now(),
+            )
+
+        def _code_list(self, body: bytes) -> bytes:
+            name = xml.parse_code_list_request(body)
+            entries = state.code_lists.get(name)
+            return xml.build_code_list_response(
+                reference=name,
+                name=name,
+                entries=entries or (),
+                errors=() if entries is not None else (f"Onbekende codelijst {name}.",),
                 at=clock.now(),
             )
 
@@ -189,8 +298,10 @@ def make_handler(state: FakeDosisState) -> type[BaseHTTPRequestHandler]:
 class FakeDosisServer:
     """The fake on a loopback port, in a background thread (tests) or in the foreground."""
 
-    def __init__(self, *, port: int = 0, store_path: Path | None = None) -> None:
-        self.state = FakeDosisState(store_path=store_path)
+    def __init__(
+        self, *, port: int = 0, store_path: Path | None = None, pending_polls: int = 0
+    ) -> None:
+        self.state = FakeDosisState(store_path=store_path, pending_polls=pending_polls)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self.state))
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -32,6 +32,16 @@ SERVICES = {
         "response_body": "Repliek",
         "soap_action": "GeefResultaatRegistratie",
     },
+    "codelist": {
+        "name": "GeefCodeLijst",
+        "version": "02.00.0000",
+        "namespace": "http://webservice.geefcodelijstdienst-02_00.dossier-02_00.vip.vlaanderen.be",
+        "request": "GeefCodeLijst",
+        "request_body": "GeefCodeLijstAanvraag",
+        "response": "GeefCodeLijstResponse",
+        "response_body": "Repliek",
+        "soap_action": "GeefCodeLijst",
+    },
 }
 
 # Logical name → element name. Nested paths are written with "/".
@@ -79,6 +89,10 @@ E = {
     "exception_id": "Identificatie",
     "exception_type": "Type",
     "exception_text": "Diagnose",
+    "code_list": "CodeLijst",
+    "code_list_name": "Naam",
+    "code_values": "Waarden",
+    "code_value": "Waarde",
 }
 
 MESSAGE_TYPE_QUESTION = "VRAAG"
@@ -91,3 +105,8 @@ AGENT_TYPES = {"rrn": "INSZ", "kbo": "KBO"}
 AGENT_KINDS = {value: key for key, value in AGENT_TYPES.items()}
 
 RESULT_STATES = ("VERWERKT", "IN_VERWERKING", "FOUT")
+
+# The code lists Midoffice loads with GeefCodeLijst; the catalog's status mapping
+# (StatusType.dosis_code) is checked against CODE_LIST_STATUS.
+CODE_LIST_STATUS = "DossierStatus"
+CODE_LISTS = (CODE_LIST_STATUS, "DossierType")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from midoffice.integrations.dosis import schema
 from midoffice.integrations.dosis.base import (
     Agent,
+    CodeListEntry,
+    DosisReason,
     DossierRegistration,
     RegistrationReceipt,
     RegistrationResult,
@@ -114,6 +116,16 @@ def build_result_request(
     question = _sub(_sub(request, "questions"), "question")
     _sub(question, "question_reference", reference)
     _sub(_sub(question, "content"), "registration_id", registration_id)
+    return _serialise(envelope)
+
+
+def build_code_list_request(*, name: str, sender: str, reference: str, at: dt.datetime) -> bytes:
+    """A ``GeefCodeLijst`` request for the code list ``name``."""
+    envelope, request = _envelope("codelist")
+    _context(request, service="codelist", sender=sender, reference=reference, at=at)
+    question = _sub(_sub(request, "questions"), "question")
+    _sub(question, "question_reference", reference)
+    _sub(_sub(_sub(question, "content"), "code_list"), "code_list_name", name)
     return _serialise(envelope)
 
 
@@ -223,15 +235,19 @@ def parse_result_request(data: bytes) -> str:
     return registration_id
 
 
-def _errors(answer: ET.Element | None) -> tuple[str, ...]:
+def _reasons(answer: ET.Element | None) -> tuple[DosisReason, ...]:
     exceptions = _find(answer, "exceptions") if answer is not None else None
     if exceptions is None:
         return ()
     return tuple(
-        f"{_text(item, 'exception_id')}: {_text(item, 'exception_text')}"
+        DosisReason(code=_text(item, "exception_id"), text=_text(item, "exception_text"))
         for item in exceptions
         if _text(item, "exception_type") == schema.EXCEPTION_ERROR
     )
+
+
+def _errors(answer: ET.Element | None) -> tuple[str, ...]:
+    return tuple(str(reason) for reason in _reasons(answer))
 
 
 def _answer(data: bytes, service: str) -> ET.Element:
@@ -257,11 +273,39 @@ def parse_register_response(data: bytes) -> RegistrationReceipt:
 def parse_result_response(data: bytes) -> RegistrationResult:
     """Read the answer to GeefResultaatRegistratie."""
     answer = _answer(data, "result")
+    reasons = _reasons(answer)
+    state = _text(answer, "content", "result_state") or "FOUT"
+    if state not in schema.RESULT_STATES:
+        raise MalformedMessage(f"unknown Resultaat {state!r}")
     return RegistrationResult(
         registration_id=_text(answer, "content", "registration_id"),
-        state=_text(answer, "content", "result_state") or "FOUT",
-        errors=_errors(answer),
+        state=state,
+        errors=tuple(str(reason) for reason in reasons),
+        reasons=reasons,
     )
+
+
+def parse_code_list_request(data: bytes) -> str:
+    """The name of the code list asked for in a GeefCodeLijst request."""
+    request = _operation(data, "codelist", "request")
+    name = _text(request, "questions", "question", "content", "code_list", "code_list_name")
+    if not name:
+        raise MalformedMessage("no CodeLijst/Naam")
+    return name
+
+
+def parse_code_list_response(
+    data: bytes,
+) -> tuple[tuple[CodeListEntry, ...], tuple[DosisReason, ...]]:
+    """Read the answer to GeefCodeLijst: the codes, and DOSIS's reasons if it refused."""
+    answer = _answer(data, "codelist")
+    values = _find(answer, "content", "code_list", "code_values")
+    entries = tuple(
+        CodeListEntry(code=_text(item, "code"), description=_text(item, "description"))
+        for item in (values if values is not None else [])
+        if _text(item, "code")
+    )
+    return entries, _reasons(answer)
 
 
 # --- answers (the fake server's side) ------------------------------------------------------
@@ -288,15 +332,19 @@ def _response_envelope(
     return envelope, answer
 
 
-def _add_errors(answer: ET.Element, errors: tuple[str, ...]) -> None:
-    if not errors:
+def _add_errors(
+    answer: ET.Element, errors: tuple[str, ...], reasons: tuple[DosisReason, ...] = ()
+) -> None:
+    """Errors without a code are numbered; ``reasons`` keep DOSIS's own code."""
+    coded = (*reasons, *(DosisReason(str(n), text) for n, text in enumerate(errors, start=1)))
+    if not coded:
         return
     exceptions = _sub(answer, "exceptions")
-    for number, text in enumerate(errors, start=1):
+    for reason in coded:
         item = _sub(exceptions, "exception")
-        _sub(item, "exception_id", str(number))
+        _sub(item, "exception_id", reason.code)
         _sub(item, "exception_type", schema.EXCEPTION_ERROR)
-        _sub(item, "exception_text", text)
+        _sub(item, "exception_text", reason.text)
 
 
 def build_register_response(
@@ -310,11 +358,38 @@ def build_register_response(
 
 
 def build_result_response(
-    *, reference: str, registration_id: str, state: str, errors: tuple[str, ...], at: dt.datetime
+    *,
+    reference: str,
+    registration_id: str,
+    state: str,
+    errors: tuple[str, ...],
+    at: dt.datetime,
+    reasons: tuple[DosisReason, ...] = (),
 ) -> bytes:
     envelope, answer = _response_envelope("result", reference=reference, sender="DOSIS", at=at)
     content = _sub(answer, "content")
     _sub(content, "registration_id", registration_id)
     _sub(content, "result_state", state)
+    _add_errors(answer, errors, reasons)
+    return _serialise(envelope)
+
+
+def build_code_list_response(
+    *,
+    reference: str,
+    name: str,
+    entries: tuple[CodeListEntry, ...],
+    errors: tuple[str, ...],
+    at: dt.datetime,
+) -> bytes:
+    envelope, answer = _response_envelope("codelist", reference=reference, sender="DOSIS", at=at)
+    if not errors:
+        code_list = _sub(_sub(answer, "content"), "code_list")
+        _sub(code_list, "code_list_name", name)
+        values = _sub(code_list, "code_values")
+        for entry in entries:
+            item = _sub(values, "code_value")
+            _sub(item, "code", entry.code)
+            _sub(item, "description", entry.description)
     _add_errors(answer, errors)
     return _serialise(envelope)
