@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.models import AddressVerification, Dossier
 from midoffice.dossiers.oslo.context import oslo_context
 from midoffice.dossiers.oslo.shapes import (
     RemoteContextRefused,
@@ -112,6 +112,30 @@ def test_detail_with_ld_accept_is_the_oslo_document(api, dossier_type, requester
     plain = api.get(f"/api/v1/dossiers/{dossier.reference}/", HTTP_ACCEPT="application/json")
     assert plain["Content-Type"].startswith("application/json")
     assert "@context" not in plain.json()
+
+
+def test_a_verified_address_points_to_the_register_object(api, dossier_type):
+    dossier = open_dossier(dossier_type=dossier_type, subject="Dakkapel")
+    uri = "https://data.vlaanderen.be/id/adres/200001"
+    Dossier.objects.filter(pk=dossier.pk).update(
+        location_street="Kerkstraat",
+        location_number="12",
+        location_postcode="2640",
+        location_municipality="Leemdonk",
+        address_uri=uri,
+        address_verification=AddressVerification.VERIFIED,
+    )
+    document = _get_ld(api, dossier.reference).json()
+    [zaak] = _nodes(document, "Zaak")
+    assert zaak["Zaak.adres"]["Adresvoorstelling.isAfgeleidVan"] == uri
+    report = jsonld_validate(document)
+    assert report.conforms, report.text
+    # Typed but not (yet) verified: no claim about the register.
+    Dossier.objects.filter(pk=dossier.pk).update(
+        address_verification=AddressVerification.UNVERIFIED
+    )
+    [zaak] = _nodes(_get_ld(api, dossier.reference).json(), "Zaak")
+    assert "Adresvoorstelling.isAfgeleidVan" not in zaak["Zaak.adres"]
 
 
 def test_status_is_what_dosis_gets(api, dossier_type):

@@ -74,8 +74,10 @@ MIDOFFICE_TERMS: dict[str, Any] = {
     # Extensions on the Zaak (the shapes are open): when the question came in, and where.
     "Zaak.ontvangstdatum": {"@id": "http://purl.org/dc/terms/created", "@type": f"{XSD}dateTime"},
     "Zaak.adres": {"@id": f"{LOCN}address", "@type": "@id"},
-    # Adres (Adresvoorstelling): free text as typed, no register URI yet.
+    # Adres (Adresvoorstelling): as typed, or as the Adressenregister spells it once verified;
+    # then derived from the register's address object (its URI, ADR 26).
     "Adresvoorstelling": f"{LOCN}Address",
+    "Adresvoorstelling.isAfgeleidVan": {"@id": f"{ADRES}isAfgeleidVan", "@type": "@id"},
     "Adresvoorstelling.straatnaam": {"@id": f"{LOCN}thoroughfare", "@language": "nl"},
     "Adresvoorstelling.huisnummer": {
         "@id": f"{ADRES}Adresvoorstelling.huisnummer",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from midoffice.catalog.models import StatusType
 from midoffice.dossiers.documents import DossierDocument, dossier_documents
-from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.models import AddressVerification, Dossier
 from midoffice.dossiers.oslo.context import oslo_context
 from midoffice.parties.models import ContactPoint, Party
 
@@ -195,6 +195,9 @@ def dossier_jsonld(
     )
     if address:
         zaak["Zaak.adres"] = {"@id": f"{base}#adres", **address}
+        if dossier.address_uri and dossier.address_verification == AddressVerification.VERIFIED:
+            # The Adressenregister's object this address was checked against (ADR 26).
+            zaak["Zaak.adres"]["Adresvoorstelling.isAfgeleidVan"] = dossier.address_uri
     if dossier.capakey:
         zaak["Zaak.behandelt"] = [
             {
