@@ -49,6 +49,7 @@ def test_transfer_to_the_fake_edepot_keeps_the_receipt_then_marks_the_dossier(
     assert transfer_package(transfer_id=transfer.pk) == "packaged"
     transfer.refresh_from_db()
     assert transfer.state == ArchiveTransfer.State.PACKAGED
+    package_name = transfer.package_name
 
     with django_capture_on_commit_callbacks(execute=True):
         assert outbox_deliver(message_id=_message(transfer).pk) == "sent"
@@ -65,10 +66,18 @@ def test_transfer_to_the_fake_edepot_keeps_the_receipt_then_marks_the_dossier(
     assert due_dossier.archive_state == ArchiveState.TRANSFERRED
     event = Event.objects.get(dossier=due_dossier, kind=EventKind.ARCHIVE_TRANSFERRED)
     assert event.data["receipt_id"] == received[0].receipt_id
-    # Midoffice keeps the record, not the package.
+    # Midoffice keeps the record, not the package, and names no file that is gone: a
+    # backup after a transfer finds every file the database names.
     from django.core.files.storage import default_storage
+    from django.db import connection
 
-    assert not default_storage.exists(transfer.package_name)
+    from midoffice.core.backup.references import referenced_names
+
+    assert not default_storage.exists(package_name)
+    assert transfer.package_name == ""
+    with connection.cursor() as cursor:
+        named = referenced_names(cursor, connection.ops.quote_name)
+    assert not [name for name in named if not default_storage.exists(name)]
 
     # Delivering again (a duplicate task, a sweep) changes nothing.
     OutboxMessage.objects.filter(pk=_message(transfer).pk).update(state=OutboxMessage.State.PENDING)

@@ -295,11 +295,13 @@ def test_letter_upload_and_archive_package_live_in_the_bucket(
     assert len(package) == transfer.package_size
     assert not any((tmp_path / "archive-work").rglob("*"))
     message = OutboxMessage.objects.get(topic=TOPIC, idempotency_key=str(transfer.package_id))
+    package_name = transfer.package_name
     with django_capture_on_commit_callbacks(execute=True):
         assert outbox_deliver(message_id=message.pk) == "sent"
     transfer.refresh_from_db()
     assert transfer.state == ArchiveTransfer.State.TRANSFERRED
-    assert transfer.package_name not in _objects(s3_server, bucket)
+    assert package_name not in _objects(s3_server, bucket)
+    assert transfer.package_name == ""
 
 
 def _scheduler_ticked() -> None:

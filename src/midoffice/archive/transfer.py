@@ -230,6 +230,9 @@ def _finish(
             state=ArchiveTransfer.State.TRANSFERRED,
             receipt=receipt,
             transferred_at=clock.now(),
+            # The stored package is deleted below: the row must not name a file that is
+            # gone (a backup checks every name it holds). Its hash and size stay.
+            package_name="",
         )
         if updated and transfer.dossier_id:
             dossier = Dossier.objects.select_for_update().get(pk=transfer.dossier_id)
