@@ -227,6 +227,8 @@ def test_gunicorn_hooks_start_empty_and_forget_a_stopped_workers_live_gauges(tmp
 
     folder = tmp_path / "prometheus"
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    # The start-up checks are tests/ops/test_startup_checks.py's; here only the folder.
+    monkeypatch.setattr(gunicorn_conf, "_system_checks", lambda: None)
     gunicorn_conf.on_starting(None)
     (folder / "gauge_livesum_4242.db").write_bytes(b"")
     (folder / "histogram_4242.db").write_bytes(b"")
