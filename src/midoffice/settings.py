@@ -847,6 +847,12 @@ PORTAL_LINKS_PER_HOUR = env(
     "Sign-in links mailed per address per hour (ten times that per client address).",
     group="Citizen portal",
 )
+PORTAL_ADDRESS_SUGGESTIONS_PER_MINUTE = env(
+    "MIDOFFICE_PORTAL_ADDRESS_SUGGESTIONS_PER_MINUTE",
+    60,
+    "Address suggestions (the portal's autocomplete, no sign-in) per client address per minute.",
+    group="Citizen portal",
+)
 PORTAL_UPLOAD_MAX_MB = env(
     "MIDOFFICE_PORTAL_UPLOAD_MAX_MB",
     10,

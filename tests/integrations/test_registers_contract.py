@@ -115,3 +115,59 @@ def test_parcels_by_capakey_and_by_address(fake):
     assert parcel.address_ids == ("3000301", "3000302")
     assert [p.capakey for p in client.parcels_of_address("3000112")] == ["11099A0123/00B000"]
     assert client.parcel("11099Z9999/00A000") is None
+
+
+# --- the register's text search (adressen/zoeken, issue 15) ------------------------------
+
+
+def test_text_search_matches_what_was_typed_so_far(fake):
+    from midoffice.integrations.registers.client import RegisterSuggestion
+
+    found = client_for(fake).suggest_addresses("kerkstr 1", limit=3)
+    assert found == [
+        RegisterSuggestion(
+            object_id="3000101",
+            uri="https://data.vlaanderen.be/id/adres/3000101",
+            full="Kerkstraat 1, 2640 Leemdonk",
+        ),
+        RegisterSuggestion(
+            object_id="3000110",
+            uri="https://data.vlaanderen.be/id/adres/3000110",
+            full="Kerkstraat 10, 2640 Leemdonk",
+        ),
+        RegisterSuggestion(
+            object_id="3000112",
+            uri="https://data.vlaanderen.be/id/adres/3000112",
+            full="Kerkstraat 12, 2640 Leemdonk",
+        ),
+    ]
+    asked = fake.state.requests[-1]
+    assert asked.startswith("/v2/adressen/zoeken?q=kerkstr+1&")
+    assert "resultaatType=adressen" in asked
+    assert "status=inGebruik" in asked
+    # Only addresses in use: the historic Heibloemdreef 90 is not offered.
+    assert [s.full for s in client_for(fake).suggest_addresses("heibloem")] == [
+        "Heibloemdreef 88, 2640 Leemdonk"
+    ]
+
+
+def test_text_search_missing_is_unsupported_not_down(fake):
+    from midoffice.integrations.registers.client import SearchUnsupported
+
+    fake.state.search_enabled = False
+    with pytest.raises(SearchUnsupported):
+        client_for(fake).suggest_addresses("kerkstr")
+
+
+def test_text_search_faults_are_the_registers(fake):
+    with pytest.raises(RegisterRefused):
+        client_for(fake, api_key="fout").suggest_addresses("kerkstr")
+    fake.state.down = True
+    with pytest.raises(RegisterUnavailable):
+        client_for(fake).suggest_addresses("kerkstr")
+
+
+def test_list_filter_matches_whole_street_names_only(fake):
+    # As the real register: the list filter is no autocomplete.
+    assert client_for(fake).search_addresses(street="Kerkstr") == []
+    assert len(client_for(fake).search_addresses(street="kerkstraat", limit=10)) == 6

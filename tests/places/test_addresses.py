@@ -118,10 +118,25 @@ def test_suggestions_match_prefix_and_are_cached(register):
         "Kerkstraat 12, 2640 Leemdonk",
         "Kerkstraat 14, 2640 Leemdonk",
     ]
+    assert "/v2/adressen/zoeken?" in register.state.requests[-1]  # the register's search
     asked = len(register.state.requests)
-    address_suggestions(text="kerkstr 12")
-    assert len(register.state.requests) == asked  # same street search: from the cache
+    address_suggestions(text="Kerkstr  1")
+    assert len(register.state.requests) == asked  # the same text: from the cache
     assert address_suggestions(text="ke") == []
+
+
+def test_suggestions_without_the_registers_search_need_the_whole_street(register):
+    # adressen/zoeken is a public beta: a register without it answers 404, and the list
+    # filter matches whole street names only (as the real one does).
+    register.state.search_enabled = False
+    assert address_suggestions(text="kerkstr 1") == []
+    found = address_suggestions(text="Kerkstraat 1")
+    assert [a.full for a in found][:2] == [
+        "Kerkstraat 1, 2640 Leemdonk",
+        "Kerkstraat 10, 2640 Leemdonk",
+    ]
+    zoeken = [r for r in register.state.requests if "/zoeken?" in r]
+    assert len(zoeken) == 1  # a register without the search is not asked again
 
 
 def test_same_property_lists_only_visible_dossiers_in_one_query(

@@ -721,6 +721,7 @@ def dossier_open_from_contact(
     summary: str,
     party: Party | None = None,
     new_contact: NewContact | None = None,
+    location: Location | None = None,
 ) -> Dossier:
     """The front desk turns a phone call or counter visit into a dossier.
 
@@ -752,6 +753,7 @@ def dossier_open_from_contact(
         subject=subject,
         requester=party,
         channel=channel,
+        location=location,
     )
     interaction_log(
         actor=actor,

@@ -19,7 +19,9 @@ from midoffice.integrations.registers.client import (
     RegisterAddress,
     RegisterClient,
     RegisterParcel,
+    RegisterSuggestion,
     RegisterUnavailable,
+    SearchUnsupported,
 )
 
 SUGGESTIONS_SECONDS = 3600
@@ -72,6 +74,25 @@ def search(
     return [RegisterAddress(**row) for row in rows]
 
 
+def suggest(text: str, *, limit: int = 8) -> list[RegisterSuggestion]:
+    """The register's text search for what was typed so far (cached like a street
+    search). A register without it raises SearchUnsupported — remembered for as long,
+    so the autocomplete does not ask it again at every key."""
+    unsupported = _key("suggest-unsupported")
+    if cache.get(unsupported):
+        raise SearchUnsupported("the address register has no text search")
+    try:
+        rows = _cached(
+            _key("suggest", " ".join(text.casefold().split()), str(limit)),
+            SUGGESTIONS_SECONDS,
+            lambda: [dataclasses.asdict(s) for s in client().suggest_addresses(text, limit=limit)],
+        )
+    except SearchUnsupported:
+        cache.set(unsupported, True, SUGGESTIONS_SECONDS)
+        raise
+    return [RegisterSuggestion(**row) for row in rows]
+
+
 def address(object_id: str) -> RegisterAddress | None:
     """The address, or None when the register does not know it (404). AddressGone (410)
     is not cached: it is rare and worth saying each time."""
@@ -104,4 +125,12 @@ def parcels_of_address(object_id: str) -> list[RegisterParcel]:
     return [RegisterParcel(**{**r, "address_ids": tuple(r["address_ids"])}) for r in rows]
 
 
-__all__ = ["address", "client", "configured", "parcel", "parcels_of_address", "search"]
+__all__ = [
+    "address",
+    "client",
+    "configured",
+    "parcel",
+    "parcels_of_address",
+    "search",
+    "suggest",
+]

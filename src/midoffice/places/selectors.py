@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -9,23 +10,37 @@ from django.db.models import Q
 from midoffice.accounts.models import User
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.selectors import dossier_list_visible
-from midoffice.integrations.registers.client import RegisterAddress
+from midoffice.integrations.registers.client import (
+    RegisterAddress,
+    RegisterSuggestion,
+    SearchUnsupported,
+)
 from midoffice.places import registers
 from midoffice.places.parsing import parse_address_line
 
 SAME_PROPERTY_SHOWN = 20
 MIN_STREET = 3
 
+#: What the autocomplete offers: ``object_id`` and ``full`` (the label) either way.
+Suggestion = RegisterAddress | RegisterSuggestion
 
-def address_suggestions(*, text: str, limit: int = 8) -> list[RegisterAddress]:
+
+def address_suggestions(*, text: str, limit: int = 8) -> Sequence[Suggestion]:
     """Register addresses for what was typed so far ("Kerkstr", "Kerkstraat 1").
 
-    Raises :class:`~midoffice.integrations.registers.client.RegisterError` when the
-    register does not answer; the caller says so and lets the user type the address.
+    Asks the register's text search (``adressen/zoeken``); a register without it (a
+    public beta) gets the list filter, which matches whole street names only, so there
+    the suggestions come once the street name is complete. Raises
+    :class:`~midoffice.integrations.registers.client.RegisterError` when the register
+    does not answer; the caller says so and lets the user type the address.
     """
     typed = parse_address_line(text)
     if len(typed.street) < MIN_STREET:
         return []
+    try:
+        return list(registers.suggest(" ".join(text.split()), limit=limit))
+    except SearchUnsupported:
+        pass
     found = registers.search(street=typed.street, postcode=typed.postcode, limit=50)
     if typed.number:
         # Prefix on the number too: "Kerkstraat 1" offers 1, 10, 12 and 14.

@@ -13,9 +13,11 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import CharField
 
 from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action, require
+from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import AddressVerification, Dossier, EventKind
 from midoffice.dossiers.services import Location, dossier_set_location, location_line
@@ -264,3 +266,55 @@ def address_verify_pending(*, limit: int = SWEEP_BATCH) -> int:
             break
         settled += 1
     return settled
+
+
+def address_for_new_dossier(*, text: str, address_id: str = "") -> tuple[Location, AddressCheck]:
+    """The address a dossier is opened with (the front desk), checked against the register
+    *before* the opening's transaction, by the same rules as :func:`dossier_set_address`:
+    picked or found, it is the register's spelling; otherwise as typed, with the state.
+    Store the state with :func:`address_check_store` inside the opening's transaction."""
+    typed = parse_address_line(text)
+    location = Location(
+        street=typed.street,
+        number=typed.number_with_box,
+        postcode=typed.postcode,
+        municipality=typed.municipality,
+    )
+    if not address_id:
+        _typed_location_check(location)
+    check = address_check(location=location, address_id=address_id)
+    if check.address is not None:
+        location = _registered_location(check.address)
+    elif address_id and not (location.street and location.number):
+        # The picked address is gone and the line does not say enough.
+        _typed_location_check(location)
+    return location, check
+
+
+def _typed_location_check(location: Location) -> None:
+    """The rules of ``dossier_set_location`` for a typed address, before the register is
+    asked (an address without a number could never be verified: the sweep would stall)."""
+    if not location.street or not location.number:
+        raise UserError("Geef minstens de straat en het huisnummer op.", field="address")
+    postcode = location.postcode
+    if postcode and not (len(postcode) == 4 and postcode.isdigit() and postcode[0] != "0"):
+        raise UserError(
+            "Een Belgische postcode heeft vier cijfers (1000 tot 9999).", field="address"
+        )
+    for value, name in (
+        (location.street, "location_street"),
+        (location.number, "location_number"),
+        (location.municipality, "location_municipality"),
+    ):
+        column = Dossier._meta.get_field(name)
+        if isinstance(column, CharField) and len(value) > (column.max_length or 0):
+            raise UserError("Dit adres is te lang.", field="address")
+
+
+def address_check_store(dossier: Dossier, check: AddressCheck) -> None:
+    """Store a check of :func:`address_for_new_dossier` on the dossier just opened (in
+    its transaction). An unverified address is verified after commit by the opening's
+    hook (:func:`registers_check_on_open`) and the sweep."""
+    if not (dossier.location_street or dossier.location_number):
+        return
+    _apply_check(dossier, check)

@@ -459,6 +459,8 @@ def details(request: HttpRequest) -> HttpResponse:
             **_context(step),
             "form": form,
             "client_fields": [form[key] for key in form.fields if key in EXTRA_CLIENT_FIELDS],
+            # Issue 15: the address field is the register's autocomplete.
+            "has_address_field": "address" in form.fields,
             "guests": guests,
             "can_add_guest": len(guests) < MAX_GUESTS,
             "has_errors": status == 400,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from midoffice.portal import views
+from midoffice.portal import address_views, views
 
 app_name = "portal"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("aanmelden/link/<str:token>/", views.link_signin, name="link"),
     path("afmelden/", views.signout, name="signout"),
     path("voorkeuren/", views.preferences, name="preferences"),
+    # Issue 15: the address autocomplete's suggestions (public, rate-limited).
+    path("adres/suggesties/", address_views.address_suggest, name="address_suggest"),
     # Appointments (issue 12): booking without sign-in, the manage link (portal:appointment-…).
     path("afspraak/", include("midoffice.portal.appointment_urls")),
     path("dossiers/<str:reference>", views.dossier_detail, name="dossier"),

@@ -129,6 +129,15 @@ class FrontDeskForm(forms.Form):
     family_name = forms.CharField(max_length=120, required=False)
     email = forms.CharField(max_length=320, required=False)
     phone = forms.CharField(max_length=40, required=False)
+    # Issue 15: where the question is about, picked from the Adressenregister (optional).
+    address = forms.CharField(
+        max_length=200, required=False, error_messages={"max_length": "Dit adres is te lang."}
+    )
+    address_id = forms.RegexField(
+        regex=r"^\d{1,20}$",
+        required=False,
+        error_messages={"invalid": "Kies het adres opnieuw uit de lijst."},
+    )
 
 
 def first_error(form: forms.Form) -> str:

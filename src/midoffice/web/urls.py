@@ -16,6 +16,11 @@ urlpatterns = [
     path("triage/<str:reference>/doorsturen/", queues.triage_route, name="triage_route"),
     path("zoeken/", people.search, name="search"),
     path("onthaal/registreren/", people.frontdesk_register, name="frontdesk"),
+    path(
+        "onthaal/adres/suggesties/",
+        address.frontdesk_address_suggest,
+        name="frontdesk_address_suggest",
+    ),
     path("meldingen/", people.notifications, name="notifications"),
     path("rechten/", people.permissions_table, name="permissions"),
     path("contacten/<int:party_id>/", people.contact_detail, name="contact"),

@@ -44,6 +44,11 @@ class AddressGone(RegisterError):
     """410: the register knew the address but removed it."""
 
 
+class SearchUnsupported(RegisterError):
+    """404 on ``adressen/zoeken``: this register has no text search (it is a public beta
+    behind a feature toggle); use the list filter on whole street names instead."""
+
+
 @dataclass(frozen=True)
 class RegisterAddress:
     object_id: str
@@ -59,6 +64,15 @@ class RegisterAddress:
     @property
     def in_use(self) -> bool:
         return self.status in ("inGebruik", "voorgesteld")
+
+
+@dataclass(frozen=True)
+class RegisterSuggestion:
+    """One answer of the text search (``adressen/zoeken``): an address and its label."""
+
+    object_id: str
+    uri: str
+    full: str
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,14 @@ def parcel_from_json(item: dict[str, Any]) -> RegisterParcel:
         status=str(item.get("perceelStatus") or ""),
         address_ids=tuple(str(a.get("objectId")) for a in item.get("adressen") or []),
     )
+
+
+def _member(data: dict[str, Any], name: str) -> Any:
+    """A member as the JSON names it (camelCase) or as the register's contract does
+    (``Resultaten``, ``ObjectId``)."""
+    if name in data:
+        return data[name]
+    return data.get(name[:1].upper() + name[1:])
 
 
 class RegisterClient:
@@ -225,6 +247,40 @@ class RegisterClient:
             if len(found) >= limit:
                 break
         return found
+
+    def suggest_addresses(
+        self, text: str, *, municipality: str = "", limit: int = 10
+    ) -> list[RegisterSuggestion]:
+        """The register's own autocomplete: ``GET /v2/adressen/zoeken?q=`` matches what
+        was typed so far ("kerkstr 1") against street names and whole addresses, where the
+        list filter needs the whole street name. A public beta (toggle): a 404 raises
+        :class:`SearchUnsupported`. One page, at most 50 (the register's maximum)."""
+        params = {
+            "q": text,
+            "resultaatType": "adressen",
+            "status": "inGebruik",
+            "limit": str(max(1, min(limit, 50))),
+        }
+        if municipality:
+            params["gemeenteNaam"] = municipality
+        url = f"{self.address_url}/v2/adressen/zoeken?" + urllib.parse.urlencode(params)
+        answer = self._get(url)
+        if answer.status == 404:
+            raise SearchUnsupported(f"GET {url}: 404 (no address search)")
+        if not answer.ok:
+            raise RegisterUnavailable(f"GET {url}: {answer.status}")
+        data = self._json(answer, url)
+        found: list[RegisterSuggestion] = []
+        for item in _member(data, "resultaten") or []:
+            if not isinstance(item, dict):
+                continue
+            object_id = str(_member(item, "objectId") or "")
+            full = str(_member(item, "resultaat") or "")
+            if not (object_id and full):
+                continue
+            uri = str(_member(item, "id") or f"{ADDRESS_NAMESPACE}/{object_id}")
+            found.append(RegisterSuggestion(object_id=object_id, uri=uri, full=full))
+        return found[:limit]
 
     def address(self, object_id: str) -> RegisterAddress | None:
         """The address with this object id; None when unknown (404), AddressGone (410)."""

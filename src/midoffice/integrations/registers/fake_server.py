@@ -6,12 +6,16 @@ the fake is given a key (401 without one, 403 with a wrong one), lists paged by
 ``offset``/``limit`` with a ``volgende`` link, 404 and 410 as ``application/problem+json``.
 
     GET /v2/adressen?straatnaam=&huisnummer=&postcode=&gemeentenaam=&offset=&limit=
+    GET /v2/adressen/zoeken?q=&gemeenteNaam=&status=&resultaatType=&limit=
     GET /v2/adressen/{objectId}
     GET /v2/percelen/{capakey with - for /}        GET /v2/percelen?adresObjectId=
     POST /_down  POST /_up  POST /_slow?seconds=   switch availability (tests, demo)
 
-Unlike the real list filter (whole street names), ``straatnaam`` matches a prefix, case
-insensitive — so the demo's autocomplete finds "Kerkstraat" from "kerk".
+Like the real list filter, ``straatnaam`` matches whole street names (case insensitive).
+The autocomplete uses ``adressen/zoeken`` (the register's text search, a public beta):
+here every word typed must begin a word of the address ("kerkstr 1" finds Kerkstraat 1,
+10, 12 and 14); the real one is fuzzier. ``search_enabled=False`` answers it with 404, as
+a register without the beta does.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class FakeRegisterState:
     page_size: int = 20
     down: bool = False
     delay: float = 0.0
+    search_enabled: bool = True
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -171,6 +176,10 @@ def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
     }
 
 
+def _words(text: str) -> list[str]:
+    return text.casefold().replace(",", " ").split()
+
+
 def make_handler(state: FakeRegisterState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "FakeRegisters/1.0"
@@ -226,7 +235,9 @@ def make_handler(state: FakeRegisterState) -> type[BaseHTTPRequestHandler]:
             parsed = urllib.parse.urlsplit(self.path)
             query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
             parts = parsed.path.strip("/").split("/")
-            if parts[:2] == ["v2", "adressen"] and len(parts) == 2:
+            if parts == ["v2", "adressen", "zoeken"] and state.search_enabled:
+                self._search_addresses(query)
+            elif parts[:2] == ["v2", "adressen"] and len(parts) == 2:
                 self._list_addresses(query)
             elif parts[:2] == ["v2", "adressen"] and len(parts) == 3:
                 self._address(parts[2])
@@ -253,7 +264,7 @@ def make_handler(state: FakeRegisterState) -> type[BaseHTTPRequestHandler]:
             found = [
                 a
                 for a in ADDRESSES
-                if a.street.casefold().startswith(street)
+                if a.street.casefold() == street
                 and query.get("huisnummer", a.number) == a.number
                 and query.get("postcode", POSTCODE) == POSTCODE
                 and query.get("gemeentenaam", TOWN).casefold() == TOWN.casefold()
@@ -267,6 +278,32 @@ def make_handler(state: FakeRegisterState) -> type[BaseHTTPRequestHandler]:
             if offset + limit < len(found):
                 data["volgende"] = self._volgende("/v2/adressen", query, offset + limit)
             self._send(200, data, "application/ld+json")
+
+        def _search_addresses(self, query: dict[str, str]) -> None:
+            words = _words(query.get("q", ""))
+            try:
+                limit = max(0, min(int(query.get("limit", "10")), 50))
+            except ValueError:
+                limit = 10
+            town = query.get("gemeenteNaam", TOWN).casefold() == TOWN.casefold()
+            found = [
+                a
+                for a in ADDRESSES
+                if town
+                and words
+                and query.get("status", a.status) == a.status
+                and all(any(w.startswith(q) for w in _words(a.full)) for q in words)
+            ]
+            results = [
+                {
+                    "id": f"{ADDRESS_NS}/{a.object_id}",
+                    "objectId": a.object_id,
+                    "detail": f"{self.base}/v2/adressen/{a.object_id}",
+                    "resultaat": a.full,
+                }
+                for a in found[:limit]
+            ]
+            self._send(200, {"resultaten": results}, "application/json")
 
         def _address(self, object_id: str) -> None:
             if object_id in REMOVED:

@@ -44,6 +44,20 @@ def dossier_address_suggest(request: HttpRequest, reference: str) -> HttpRespons
     dossier = dossier_or_404(user, reference)
     if Action.SET_LOCATION not in permissions.allowed_actions(user, dossier):
         return HttpResponse(status=403)
+    return _suggestions(request)
+
+
+@login_required
+@require_GET
+def frontdesk_address_suggest(request: HttpRequest) -> HttpResponse:
+    """The register's addresses for the front desk's registration form (no dossier yet)."""
+    user = staff_user(request)
+    if not permissions.may(user, Action.REGISTER):
+        return HttpResponse(status=403)
+    return _suggestions(request)
+
+
+def _suggestions(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("address", "")[:MAX_TYPED]
     error = ""
     try:

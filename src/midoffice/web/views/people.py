@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from midoffice.dossiers import services as dossier_services
 from midoffice.parties import selectors as party_selectors
 from midoffice.parties import services as party_services
 from midoffice.parties.models import Channel, ConsentChannel, Party
+from midoffice.places import services as places_services
 from midoffice.web.forms import (
     STAFF_CONSENT_SOURCES,
     AddressForm,
@@ -234,15 +236,26 @@ def frontdesk_register(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 phone=data["phone"],
             )
-        dossier = dossier_services.dossier_open_from_contact(
-            actor=user,
-            dossier_type=dossier_type,
-            subject=data["subject"],
-            channel=data["channel"],
-            summary=data["summary"],
-            party=party,
-            new_contact=new_contact,
-        )
+        location: dossier_services.Location | None = None
+        check = None
+        if data["address"].strip() or data["address_id"]:
+            # Asked before the transaction (ADR 26): down or slow → saved as typed.
+            location, check = places_services.address_for_new_dossier(
+                text=data["address"], address_id=data["address_id"]
+            )
+        with transaction.atomic():
+            dossier = dossier_services.dossier_open_from_contact(
+                actor=user,
+                dossier_type=dossier_type,
+                subject=data["subject"],
+                channel=data["channel"],
+                summary=data["summary"],
+                party=party,
+                new_contact=new_contact,
+                location=location,
+            )
+            if check is not None:
+                places_services.address_check_store(dossier, check)
     except UserError as exc:
         context = _frontdesk_context(request, party)
         context["error"] = exc.message
