@@ -31,6 +31,7 @@ from midoffice.dossiers.models import Dossier, Interaction
 from midoffice.dossiers.services import interaction_log
 from midoffice.intake.models import InboundMessage, SentMessage
 from midoffice.parties.identifiers import email_match_key
+from midoffice.parties.linking import canonical_insz
 from midoffice.parties.models import Channel, Party
 
 PREFERENCE_SALT = "midoffice.intake.preference"
@@ -109,6 +110,8 @@ def acknowledgement_context(*, dossier: Dossier, party: Party, to_name: str) -> 
         "name": display_text(to_name, ""),
         "status_url": _public(f"/mijn/dossiers/{dossier.reference}"),
         "preference_links": links,
+        # Without a national number the mail invites a government login once (ADR 29).
+        "national_number_known": bool(canonical_insz(party)),
     }
 
 

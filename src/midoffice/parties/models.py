@@ -174,3 +174,65 @@ class PartyChange(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("PartyChange rows cannot be deleted")
+
+
+class PartyLink(models.Model):
+    """Two contacts proven to be one citizen (ADR 29): a link, not a merge.
+
+    ``canonical`` holds the national number (proven by the government login); ``linked``
+    is the contact the citizen's proven e-mail address belongs to. Nothing is moved: the
+    portal shows the canonical contact the dossiers of its active links, DOSIS registers
+    them under the national number, and undoing is one state change. Contested cases (the
+    address's contact has another national number, or the address is shared) wait for a
+    staff decision (``pending``). Rows are never deleted: the states are the history.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Wacht op beslissing van een medewerker"
+        ACTIVE = "active", "Gekoppeld"
+        REFUSED = "refused", "Geweigerd"
+        UNDONE = "undone", "Ontkoppeld"
+
+    class Reason(models.TextChoices):
+        NONE = "", "Bewezen in één sessie"
+        OTHER_RRN = "other_rrn", "Het e-mailadres hoort bij een ander rijksregisternummer"
+        SHARED = "shared", "Het e-mailadres wordt door meerdere contacten gedeeld"
+        ALREADY_LINKED = "already_linked", "Het contact is al aan iemand anders gekoppeld"
+        ORGANISATION = "organisation", "Het e-mailadres hoort bij een organisatie"
+
+    canonical = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="links_in")
+    linked = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="links_out")
+    email = models.CharField("bewezen e-mailadres", max_length=320)
+    proof = models.CharField("bewijs", max_length=10)  # "link" or "code"
+    state = models.CharField("toestand", max_length=10, choices=State.choices)
+    reason = models.CharField(
+        "reden voor beslissing", max_length=20, choices=Reason.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField("aangevraagd")
+    decided_at = models.DateTimeField("beslist", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField("ontkoppeld", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "koppeling van contacten"
+        verbose_name_plural = "koppelingen van contacten"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["linked"],
+                condition=models.Q(state="active"),
+                name="partylink_one_active_per_linked",
+            ),
+            models.UniqueConstraint(
+                fields=["canonical", "linked"],
+                condition=models.Q(state__in=["active", "pending"]),
+                name="partylink_one_open_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.linked_id} → {self.canonical_id} ({self.state})"

@@ -27,6 +27,8 @@ class SignInLink(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The address the link was mailed to: using the link proves control of it (ADR 29).
+    email = models.CharField(max_length=320, blank=True, default="")
 
     class Meta:
         verbose_name = "aanmeldlink"
@@ -34,6 +36,26 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"link voor {self.party_id} tot {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class EmailLinkCode(models.Model):
+    """A one-time code mailed to an address a citizen signed in with the government
+    login wants to link (ADR 29). Only a keyed hash of the code is stored."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    email = models.CharField(max_length=320)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "koppelcode"
+        verbose_name_plural = "koppelcodes"
+
+    def __str__(self) -> str:
+        return f"code voor {self.party_id} tot {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class FollowUpQuestion(models.Model):

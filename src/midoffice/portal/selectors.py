@@ -22,6 +22,7 @@ from midoffice.intake.models import Attachment
 from midoffice.intake.selectors import MailView, dossier_mail
 from midoffice.intake.storage import blob_open
 from midoffice.parties.identifiers import email_match_key
+from midoffice.parties.linking import linked_party_ids
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.portal.models import CitizenDocument, FollowUpQuestion
 
@@ -49,9 +50,11 @@ def citizen_dossier_q(party: Party) -> Q:
     roles = Q()
     for role, type_ids in portal_role_types().items():
         roles |= Q(role=role, dossier__dossier_type_id__in=type_ids)
-    q = Q(requester_id=party.pk)
+    # The contacts linked to this one (proven the same citizen, ADR 29) count as this one.
+    ids = linked_party_ids(party)
+    q = Q(requester_id__in=ids)
     if roles:
-        q |= Q(pk__in=DossierParty.objects.filter(roles, party_id=party.pk).values("dossier_id"))
+        q |= Q(pk__in=DossierParty.objects.filter(roles, party_id__in=ids).values("dossier_id"))
     return q
 
 
@@ -105,9 +108,9 @@ def _email_keys(party: Party) -> frozenset[str]:
     """The match keys of the citizen's e-mail addresses: a mail is hers when it came
     from one of them."""
     return frozenset(
-        party.contact_points.filter(kind=ContactPoint.Kind.EMAIL).values_list(
-            "match_key", flat=True
-        )
+        ContactPoint.objects.filter(
+            kind=ContactPoint.Kind.EMAIL, party_id__in=linked_party_ids(party)
+        ).values_list("match_key", flat=True)
     )
 
 
@@ -171,9 +174,9 @@ SENT_STATES = (LetterState.SENT, LetterState.DELIVERED)
 def citizen_letters(*, party: Party, dossier: Dossier) -> QuerySet[Letter]:
     """The answers sent to the citizen on the dossier (sent or delivered letters
     addressed to her), in the order they left."""
-    return Letter.objects.filter(dossier=dossier, recipient=party, state__in=SENT_STATES).order_by(
-        "sent_at", "id"
-    )
+    return Letter.objects.filter(
+        dossier=dossier, recipient_id__in=linked_party_ids(party), state__in=SENT_STATES
+    ).order_by("sent_at", "id")
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,17 @@ from midoffice.dossiers.models import Dossier, EventKind, Interaction
 from midoffice.dossiers.notices import dossier_citizen_message
 from midoffice.dossiers.services import Location, dossier_open, interaction_log
 from midoffice.parties.identifiers import email_match_key, normalise_insz
-from midoffice.parties.models import Party
+from midoffice.parties.linking import identity_link
+from midoffice.parties.models import Party, PartyLink
 from midoffice.parties.selectors import party_find_by_email
 from midoffice.parties.services import party_create, party_set_preference
-from midoffice.portal.models import CitizenDocument, FollowUpQuestion, SignInLink, SignInRequest
+from midoffice.portal.models import (
+    CitizenDocument,
+    EmailLinkCode,
+    FollowUpQuestion,
+    SignInLink,
+    SignInRequest,
+)
 from midoffice.portal.selectors import citizen_dossier_list
 from midoffice.publication.services import webhooks_emit
 
@@ -95,6 +102,7 @@ def signin_link_request(*, email: str, client_address: str, next_path: str = "")
         token = secrets.token_urlsafe(32)
         SignInLink.objects.create(
             party=party,
+            email=address.lower(),
             token_hash=_token_hash(token),
             created_at=now,
             expires_at=now + dt.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
@@ -130,16 +138,21 @@ def signin_link_check(*, token: str) -> SignInLink:
     return link
 
 
-@transaction.atomic
 def signin_link_consume(*, token: str) -> Party:
     """Use the link once: the citizen it was made for, or a UserError."""
+    return signin_link_use(token=token).party
+
+
+@transaction.atomic
+def signin_link_use(*, token: str) -> SignInLink:
+    """Use the link once: the link (its contact, and the address it proves), or a UserError."""
     link = signin_link_check(token=token)
     link = SignInLink.objects.select_for_update().get(pk=link.pk)
     if link.used_at is not None:  # used by a parallel request between check and lock
         raise UserError("Deze aanmeldlink is niet meer geldig. Vraag een nieuwe aan.")
     link.used_at = clock.now()
     link.save(update_fields=["used_at"])
-    return link.party
+    return link
 
 
 @transaction.atomic
@@ -160,6 +173,119 @@ def citizen_from_claims(*, claims: dict[str, Any]) -> Party:
             insz=rrn,
         )
     return party
+
+
+# --- linking the mailed contact and the government login (ADR 29) -------------------------
+
+LINK_CODE_ATTEMPTS = 5
+
+
+def identity_link_outcome(*, party: Party, email: str, proof: str) -> str:
+    """Link ``email``'s contacts to ``party`` (signed in with the national number in this
+    session, and ``email`` proven in it too); the message for the citizen, in Dutch."""
+    links = identity_link(canonical=party, email=email, proof=proof)
+    states = {link.state for link in links}
+    if PartyLink.State.PENDING in states:
+        return (
+            "Een medewerker van de gemeente kijkt na of we je e-mailadres aan je aanmelding "
+            "mogen koppelen. Tot dan zie je hier de dossiers van je aanmelding."
+        )
+    if PartyLink.State.ACTIVE in states:
+        return "Je e-mailadres is gekoppeld. Je ziet nu ook de dossiers die je per e-mail stuurde."
+    if PartyLink.State.REFUSED in states:
+        return (
+            "Dit e-mailadres kunnen we niet aan je aanmelding koppelen. Neem contact op met "
+            "de gemeente als je denkt dat dit niet klopt."
+        )
+    return "Je e-mailadres is bevestigd. We vonden er geen andere dossiers bij."
+
+
+def _rate_limit(*, kind: str, email: str, client_address: str) -> None:
+    now = clock.now()
+    hour_ago = now - dt.timedelta(hours=1)
+    address_hash = _keyed_hash(f"{kind}:{email_match_key(email)}")
+    client_hash = _keyed_hash(f"{kind}:{client_address or '-'}")
+    SignInRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    per_address = SignInRequest.objects.filter(address_hash=address_hash, at__gte=hour_ago)
+    per_client = SignInRequest.objects.filter(client_hash=client_hash, at__gte=hour_ago)
+    if (
+        per_address.count() >= settings.PORTAL_LINKS_PER_HOUR
+        or per_client.count() >= settings.PORTAL_LINKS_PER_HOUR * 10
+    ):
+        raise TooManyRequests("Je vroeg al enkele codes aan. Probeer het over een uur opnieuw.")
+    SignInRequest.objects.create(address_hash=address_hash, client_hash=client_hash, at=now)
+
+
+def link_code_request(*, party: Party, email: str, client_address: str) -> None:
+    """Mail a one-time code to ``email``, for ``party`` signed in with the government
+    login, rate-limited like the sign-in links (per address and per client)."""
+    if not party.insz:
+        raise UserError("Meld je eerst aan met je rijksregisternummer.", code="no_rrn")
+    address = email.strip().lower()
+    if "@" not in address or len(address) > 320 or any(ch.isspace() for ch in address):
+        raise UserError("Geef een geldig e-mailadres op.", field="email")
+    now = clock.now()
+    with transaction.atomic():
+        _rate_limit(kind="code", email=address, client_address=client_address)
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        EmailLinkCode.objects.filter(party=party, used_at__isnull=True).update(used_at=now)
+        EmailLinkCode.objects.create(
+            party=party,
+            email=address,
+            code_hash=_keyed_hash(f"code:{party.pk}:{address}:{code}"),
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=settings.PORTAL_LINK_MINUTES),
+        )
+        minutes = settings.PORTAL_LINK_MINUTES
+        transaction.on_commit(
+            lambda: send_plain(
+                subject="Je code om je e-mailadres te koppelen",
+                body=(
+                    f"Beste {party.display_name},\n\n"
+                    f"Je code om dit e-mailadres aan Mijn dossiers te koppelen is: {code}\n\n"
+                    f"De code werkt één keer en blijft {minutes} minuten geldig. "
+                    "Vroeg je hem niet aan? Dan mag je deze e-mail negeren.\n\n"
+                    f"{settings.TOWN_NAME}\n"
+                ),
+                to=[address],
+            )
+        )
+
+
+def link_code_verify(*, party: Party, code: str) -> str:
+    """Check the citizen's code: right, unexpired and unused → link; the message for the
+    citizen. Wrong codes count; after a few the code is void."""
+    invalid = "Deze code is niet (meer) geldig. Vraag een nieuwe code aan."
+    now = clock.now()
+    error: UserError | None = None
+    with transaction.atomic():
+        row = (
+            EmailLinkCode.objects.select_for_update()
+            .filter(party=party, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None or row.expires_at <= now or row.attempts >= LINK_CODE_ATTEMPTS:
+            raise UserError(invalid, field="code", code="code_invalid")
+        given = "".join(ch for ch in code if ch.isdigit())
+        expected = _keyed_hash(f"code:{party.pk}:{row.email}:{given}")
+        if hmac.compare_digest(expected, row.code_hash):
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            return identity_link_outcome(party=party, email=row.email, proof="code")
+        # A wrong code counts (committed, so the error below does not undo it).
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+        left = LINK_CODE_ATTEMPTS - row.attempts
+        if left <= 0:
+            error = UserError(invalid, field="code", code="code_invalid")
+        else:
+            error = UserError(
+                f"Deze code klopt niet. Je kan het nog {left} keer proberen.",
+                field="code",
+                code="code_wrong",
+            )
+    raise error
 
 
 # --- follow-up questions -----------------------------------------------------------------

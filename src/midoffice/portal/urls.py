@@ -12,6 +12,7 @@ urlpatterns = [
     path("aanmelden/link/<str:token>/", views.link_signin, name="link"),
     path("afmelden/", views.signout, name="signout"),
     path("voorkeuren/", views.preferences, name="preferences"),
+    path("koppelen/", views.link_email, name="link_email"),
     # Issue 15: the address autocomplete's suggestions (public, rate-limited).
     path("adres/suggesties/", address_views.address_suggest, name="address_suggest"),
     # Appointments (issue 12): booking without sign-in, the manage link (portal:appointment-…).

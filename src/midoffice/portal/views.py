@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import (
     FileResponse,
@@ -26,6 +28,7 @@ from midoffice.core.display import display_text
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.http import client_address
 from midoffice.integrations import oidc
+from midoffice.parties.linking import canonical_insz
 from midoffice.parties.models import Party
 from midoffice.portal import selectors, services
 from midoffice.portal.forms import EmailSignInForm, PreferencesForm, QuestionForm
@@ -35,6 +38,10 @@ logger = logging.getLogger(__name__)
 SESSION_PARTY = "portal_party"
 SESSION_VIA = "portal_via"
 SESSION_OIDC = "portal_oidc"
+# What this session proved (ADR 29): an e-mail address (by a mailed sign-in link) and a
+# national number (by the government login, the contact's id). Both → the contacts link.
+SESSION_PROVEN_EMAIL = "portal_proven_email"
+SESSION_PROVEN_RRN = "portal_proven_rrn"
 
 CitizenView = Callable[..., HttpResponseBase]
 
@@ -169,7 +176,62 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     except UserError as exc:
         return _signin_failed(request, exc.message, status=400)
     _sign_in(request, party, "oidc")
+    request.session[SESSION_PROVEN_RRN] = party.pk
+    proven = request.session.pop(SESSION_PROVEN_EMAIL, None)
+    # Only a recent proof counts (a shared computer left signed in must not link).
+    if isinstance(proven, dict) and time.time() - float(proven.get("at", 0)) < (
+        settings.PORTAL_LINK_MINUTES * 60
+    ):
+        _link_and_tell(request, party, str(proven["email"]), "link")
     return redirect(pending.get("next") or reverse("portal:home"))
+
+
+def _link_and_tell(request: HttpRequest, party: Party, email: str, proof: str) -> None:
+    try:
+        message = services.identity_link_outcome(party=party, email=email, proof=proof)
+    except UserError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, message)
+
+
+def _rrn_party(request: HttpRequest) -> Party | None:
+    """The contact signed in with the government login in this session, if any."""
+    party = _current_citizen(request)
+    if party is None or request.session.get(SESSION_PROVEN_RRN) != party.pk or not party.insz:
+        return None
+    return party
+
+
+@require_http_methods(["GET", "POST"])
+def link_email(request: HttpRequest) -> HttpResponse:
+    """*Koppel je e-mailadres*: after the government login, prove an address by a code."""
+    party = _rrn_party(request)
+    if party is None:
+        messages.info(request, "Meld je eerst aan met je eID of itsme.")
+        return redirect(f"{reverse('portal:signin')}?{urlencode({'next': request.path})}")
+    error, status, sent_to = "", 200, request.session.get("portal_code_sent_to", "")
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send":
+                email = request.POST.get("email", "")
+                services.link_code_request(
+                    party=party, email=email, client_address=_client_address(request)
+                )
+                request.session["portal_code_sent_to"] = sent_to = email.strip().lower()
+            else:
+                message = services.link_code_verify(party=party, code=request.POST.get("code", ""))
+                request.session.pop("portal_code_sent_to", None)
+                messages.info(request, message)
+                return redirect("portal:home")
+        except UserError as exc:
+            error, status = exc.message, exc.status_code
+    return render(
+        request,
+        "portal/link_email.html",
+        {"party": party, "error": error, "sent_to": sent_to},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,8 +242,16 @@ def link_signin(request: HttpRequest, token: str) -> HttpResponse:
         # The page the citizen wanted when asking for the link travels in the link.
         next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
         if request.method == "POST":
-            party = services.signin_link_consume(token=token)
-            _sign_in(request, party, "link")
+            link = services.signin_link_use(token=token)
+            rrn_party = _rrn_party(request)
+            if rrn_party is not None and link.email:
+                # Signed in with the national number already: the link proves the address,
+                # the session stays with the government login (ADR 29).
+                _link_and_tell(request, rrn_party, link.email, "link")
+                return redirect(next_url)
+            _sign_in(request, link.party, "link")
+            if link.email:
+                request.session[SESSION_PROVEN_EMAIL] = {"email": link.email, "at": time.time()}
             return redirect(next_url)
         services.signin_link_check(token=token)
     except UserError as exc:
@@ -191,7 +261,14 @@ def link_signin(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    for key in (SESSION_PARTY, SESSION_VIA, SESSION_OIDC):
+    for key in (
+        SESSION_PARTY,
+        SESSION_VIA,
+        SESSION_OIDC,
+        SESSION_PROVEN_EMAIL,
+        SESSION_PROVEN_RRN,
+        "portal_code_sent_to",
+    ):
         request.session.pop(key, None)
     request.session.cycle_key()
     messages.info(request, "Je bent afgemeld.")
@@ -204,12 +281,18 @@ def signout(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def home(request: HttpRequest, party: Party) -> HttpResponse:
     dossiers = list(selectors.citizen_dossier_list(party=party))
-    return render(request, "portal/home.html", {"party": party, "dossiers": dossiers})
+    return render(
+        request,
+        "portal/home.html",
+        {"party": party, "dossiers": dossiers, "can_link_email": _rrn_party(request) is not None},
+    )
 
 
 def _dossier_context(party: Party, reference: str, form: QuestionForm | None) -> dict[str, Any]:
     dossier = selectors.citizen_dossier_get(party=party, reference=reference)
     mails = selectors.citizen_mails(party=party, dossier=dossier)
+    # Without a known national number: invite the government login once (ADR 29).
+    invite = oidc.is_configured() and not canonical_insz(party)
     return {
         "party": party,
         "dossier": dossier,
@@ -221,6 +304,7 @@ def _dossier_context(party: Party, reference: str, form: QuestionForm | None) ->
         "letters": list(selectors.citizen_letters(party=party, dossier=dossier)),
         "has_location": services.dossier_location(dossier) is not None,
         "form": form or QuestionForm(),
+        "invite_government_login": invite,
     }
 
 

@@ -40,6 +40,12 @@ class PublicationConfig(AppConfig):
 
         status_code_check_register(services.dosis_code_problem_in_admin)
 
+        # A citizen's contacts linked (ADR 29): register the dossiers now reachable.
+        from midoffice.parties import linking
+
+        if services.dosis_backfill not in linking.on_linked:
+            linking.on_linked.append(services.dosis_backfill)
+
         if services.publish_opened not in hooks.on_opened:
             hooks.on_opened.append(services.publish_opened)
             hooks.on_status_changed.append(services.publish_status_changed)

@@ -45,6 +45,7 @@ from midoffice.integrations.dosis.base import (
     dosis_plugins,
 )
 from midoffice.integrations.http import HttpUnavailable, http_request
+from midoffice.parties.linking import canonical_insz, linked_party_ids
 from midoffice.parties.models import Party
 from midoffice.publication.models import DosisCode, DosisRegistration, WebhookSubscription
 
@@ -67,8 +68,10 @@ def dossier_agents(dossier: Dossier) -> tuple[Agent, ...]:
     )
     agents: list[Agent] = []
     for party in parties:
-        if party.insz:
-            agents.append(Agent(kind="rrn", id=party.insz))
+        # A contact linked to one with a national number counts under that number (ADR 29).
+        insz = party.insz or canonical_insz(party)
+        if insz and Agent(kind="rrn", id=insz) not in agents:
+            agents.append(Agent(kind="rrn", id=insz))
         if party.kbo:
             agents.append(Agent(kind="kbo", id=party.kbo))
     return tuple(agents)
@@ -123,6 +126,53 @@ def _dosis_enqueue(dossier: Dossier, change: StatusChange) -> None:
         ordering_key=f"dosis:{dossier.reference}",
         idempotency_key=key,
     )
+
+
+def dosis_backfill(party: Party) -> int:
+    """Register in DOSIS the open dossiers ``party`` (and its linked contacts) can now be
+    shown, once it has a national number (ADR 29): the dossier as it stands, i.e. its
+    latest status change meant for the citizen, in order with later changes (the same
+    outbox ordering key per dossier). Idempotent: a second call registers nothing.
+    Runs inside the caller's transaction. Returns how many were enqueued.
+    """
+    if not settings.DOSIS_ENDPOINT or not party.insz:
+        return 0
+    ids = linked_party_ids(party)
+    dossiers = (
+        Dossier.objects.filter(is_open=True)
+        .filter(Q(requester_id__in=ids) | Q(parties__party_id__in=ids))
+        .distinct()
+        .select_related("dossier_type", "team")
+        .order_by("pk")
+    )
+    count = 0
+    for dossier in dossiers:
+        change = (
+            StatusChange.objects.filter(dossier=dossier, to_status__notify_citizen=True)
+            .select_related("to_status")
+            .order_by("-at", "-id")
+            .first()
+        )
+        if change is None:
+            continue
+        key = f"dosis:{dossier.reference}:{change.pk}:backfill-{party.pk}"
+        if DosisRegistration.objects.filter(idempotency_key=key).exists():
+            continue
+        registration = dossier_registration(dossier, change)
+        row = DosisRegistration.objects.create(
+            dossier=dossier,
+            status_change=change,
+            status_code=registration.status_code,
+            idempotency_key=key,
+        )
+        outbox_enqueue(
+            topic=DOSIS_TOPIC,
+            payload={"registration": registration.to_payload(), "row": row.pk},
+            ordering_key=f"dosis:{dossier.reference}",
+            idempotency_key=key,
+        )
+        count += 1
+    return count
 
 
 #: Filters apps above this one register in ``ready()`` (explicit, no signals): each takes

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midoffice.web.views import address, attachments, auth, dossier, people, queues
+from midoffice.web.views import address, attachments, auth, dossier, links, people, queues
 from midoffice.web.views import property as property_views
 
 app_name = "web"
@@ -25,6 +25,9 @@ urlpatterns = [
     path("rechten/", people.permissions_table, name="permissions"),
     path("contacten/<int:party_id>/", people.contact_detail, name="contact"),
     path("contacten/<int:party_id>/wijzigen/", people.contact_edit, name="contact_edit"),
+    # ADR 29: linked citizen contacts, the staff decisions.
+    path("koppelingen/", links.party_links_pending, name="party_links"),
+    path("koppelingen/<int:link_id>/", links.party_link_decide, name="party_link_decide"),
     path("dossiers/<str:reference>/", dossier.dossier_detail, name="dossier"),
     path("dossiers/<str:reference>/nemen/", dossier.dossier_take, name="dossier_take"),
     path("dossiers/<str:reference>/toewijzen/", dossier.dossier_assign, name="dossier_assign"),

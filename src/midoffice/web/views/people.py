@@ -24,6 +24,7 @@ from midoffice.dossiers import search as search_module
 from midoffice.dossiers import services as dossier_services
 from midoffice.parties import selectors as party_selectors
 from midoffice.parties import services as party_services
+from midoffice.parties.linking import party_links
 from midoffice.parties.models import Channel, ConsentChannel, Party
 from midoffice.places import services as places_services
 from midoffice.web.forms import (
@@ -69,6 +70,7 @@ def contact_detail(request: HttpRequest, party_id: int) -> HttpResponse:
             "interactions": selectors.party_interactions(user=user, party=party),
             "changes": party_selectors.party_changes(party=party),
             "can_edit": permissions.may(user, Action.REGISTER_CONTACT),
+            "links": party_links(party),  # ADR 29: linked citizen contacts
         },
     )
 
