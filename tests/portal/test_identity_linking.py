@@ -410,8 +410,10 @@ def test_acknowledgement_invites_the_government_login_only_without_national_numb
             render_to_string("intake/ack_default.html", context),
         )
 
-    assert all(invite in text for text in rendered())
+    promise = "(ook in Mijn Burgerprofiel)"  # only true once the national number is known
+    assert all(invite in text and promise not in text for text in rendered())
     services.identity_link_outcome(party=rrn_party, email=MAILED, proof="code")
     assert not any(invite in text for text in rendered())
+    assert all(promise in text for text in rendered())
     context = acknowledgement_context(dossier=mailed_dossier, party=rrn_party, to_name="Emma")
     assert invite not in render_to_string("intake/ack_default.txt", context)
