@@ -22,6 +22,7 @@ import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from midoffice.archive import services as archive_services
+from midoffice.archive.transfer import TOPIC as ARCHIVE_TOPIC
 from midoffice.archive.transfer import transfer_package
+from midoffice.core import clock
 from midoffice.core.backup import archive
 from midoffice.core.backup.archive import archive_verify, storage_walk
 from midoffice.core.backup.manifest import (
@@ -41,6 +44,7 @@ from midoffice.core.backup.manifest import (
     Member,
 )
 from midoffice.core.backup.references import referenced_names
+from midoffice.core.models import OutboxMessage
 from midoffice.dossiers.models import Dossier
 from midoffice.intake import services as intake_services
 from midoffice.intake.models import InboundMessage
@@ -156,6 +160,11 @@ def _build_town() -> str:
     closed = Dossier.objects.get(subject=ARCHIVE_DOSSIERS[0].subject)
     transfer = archive_services.archive_transfer_request(actor=None, dossier=closed)
     assert transfer_package(transfer_id=transfer.pk) == "packaged"
+    # The package waits for the e-depot while the drill runs: once the e-depot has it,
+    # Midoffice deletes it (keeping the record), and this drill is about a stored package.
+    OutboxMessage.objects.filter(topic=ARCHIVE_TOPIC).update(
+        next_attempt_at=clock.now() + timedelta(days=1)
+    )
     return closed.reference
 
 
