@@ -17,6 +17,7 @@ from midoffice.core.api import ERROR_SCHEMA_NAME, SingleLineCharField
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.http import client_address
 from midoffice.core.throttling import AddressThrottle
+from midoffice.dossiers.models import Dossier
 from midoffice.publication.models import WebhookSubscription
 from midoffice.systems import services
 from midoffice.systems.auth import (
@@ -158,6 +159,20 @@ class SystemApiView(APIView):
             )
         return response
 
+    def dossier(self, request: Request, reference: str) -> tuple[SpecialistSystem, Dossier]:
+        """The calling system and the dossier in its reach (anything else answers 404)."""
+        system = request_system(request)
+        return system, system_dossier_get(system=system, reference=reference)
+
+    def record(
+        self, request: Request, reference: str, record_id: str
+    ) -> tuple[SpecialistSystem, ExternalRecord]:
+        """The calling system and its own record on a dossier in its reach, else 404."""
+        system, dossier = self.dossier(request, reference)
+        return system, services.record_get(
+            system=system, dossier=dossier, record_id=path_id(record_id)
+        )
+
 
 @extend_schema(tags=[TAG])
 class RecordListView(SystemApiView):
@@ -169,8 +184,7 @@ class RecordListView(SystemApiView):
         responses={200: ExternalRecordSerializer(many=True)},
     )
     def get(self, request: Request, reference: str) -> Response:
-        system = request_system(request)
-        dossier = system_dossier_get(system=system, reference=reference)
+        system, dossier = self.dossier(request, reference)
         records = ExternalRecord.objects.filter(system=system, dossier=dossier).select_related(
             "system"
         )
@@ -187,8 +201,7 @@ class RecordListView(SystemApiView):
         responses={200: ExternalRecordSerializer, 201: ExternalRecordSerializer},
     )
     def post(self, request: Request, reference: str) -> Response:
-        system = request_system(request)
-        dossier = system_dossier_get(system=system, reference=reference)
+        system, dossier = self.dossier(request, reference)
         data = LinkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record, created = services.record_link(
@@ -211,9 +224,7 @@ class RecordDetailView(SystemApiView):
         responses={204: OpenApiResponse(description="Ontkoppeld.")},
     )
     def delete(self, request: Request, reference: str, record_id: str) -> Response:
-        system = request_system(request)
-        dossier = system_dossier_get(system=system, reference=reference)
-        record = services.record_get(system=system, dossier=dossier, record_id=path_id(record_id))
+        system, record = self.record(request, reference, record_id)
         services.record_unlink(system=system, record=record)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -233,9 +244,7 @@ class RecordStatusView(SystemApiView):
         responses={200: ExternalRecordSerializer},
     )
     def post(self, request: Request, reference: str, record_id: str) -> Response:
-        system = request_system(request)
-        dossier = system_dossier_get(system=system, reference=reference)
-        record = services.record_get(system=system, dossier=dossier, record_id=path_id(record_id))
+        system, record = self.record(request, reference, record_id)
         data = StatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record = services.record_status_post(system=system, record=record, **data.validated_data)
@@ -263,8 +272,7 @@ class DocumentView(SystemApiView):
         },
     )
     def post(self, request: Request, reference: str) -> Response:
-        system = request_system(request)
-        dossier = system_dossier_get(system=system, reference=reference)
+        system, dossier = self.dossier(request, reference)
         data = DocumentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record_id = data.validated_data["record"]
