@@ -354,3 +354,17 @@ def test_the_dossier_page_shows_waiting_and_published(fake_dosis, emma, dossier_
     html = client.get(reverse("web:dossier", args=[dossier.reference])).content.decode()
     assert "<dt>Mijn Burgerprofiel</dt>" in html
     assert re.search(r'gepubliceerd</span> op <time datetime="\d{4}-\d\d-\d\dT', html)
+
+
+def test_the_demo_town_checks_its_dosis_mapping_from_the_first_start(settings):
+    """`make run` loads the lists its fake DOSIS serves: no W001 warning at every command,
+    and the demo catalog maps every status the citizen hears about to a known code."""
+    from midoffice.publication.demo import load_demo_code_lists
+    from midoffice.web.demo import load_demo_data
+
+    settings.DOSIS_ENDPOINT = "http://127.0.0.1:8082/dosis"
+    load_demo_data()
+    assert DosisCode.objects.filter(code="IN_BEHANDELING").exists()
+    assert load_demo_code_lists() == {"dosis_codes": 0}
+    ids = [m.id for m in run_checks(tags=[Tags.database], databases=["default"])]
+    assert not [i for i in ids if i.startswith("publication.")], ids

@@ -15,8 +15,12 @@ from django.db import DatabaseError
 
 
 @register(Tags.database)
-def dosis_status_mapping_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not settings.DOSIS_ENDPOINT:
+def dosis_status_mapping_check(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # Like Django's own database checks: only when a command asks for the database ones
+    # (``check --database``, ``migrate``), not at every command's start.
+    if not databases or not settings.DOSIS_ENDPOINT:
         return []
     from midoffice.integrations.dosis import schema
     from midoffice.publication.models import DosisCode

@@ -548,6 +548,11 @@ def dosis_code_lists_load(*, names: tuple[str, ...] = schema.CODE_LISTS) -> dict
         if not entries:
             raise CodeListEmpty(f"DOSIS answered an empty code list {name}")
         fetched[name] = entries
+    return dosis_code_lists_store(fetched)
+
+
+def dosis_code_lists_store(fetched: dict[str, tuple[CodeListEntry, ...]]) -> dict[str, int]:
+    """Replace the named lists by these entries in one transaction; the count per list."""
     now = clock.now()
     with transaction.atomic():
         for name, entries in fetched.items():
