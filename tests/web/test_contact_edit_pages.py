@@ -254,3 +254,14 @@ def test_roles_see_only_the_buttons_they_may_use(client, mailed):
     answer = client.post(found, {"key": "address:kerkstraat|12|2640", "target": "location"})
     assert answer.status_code == 403
     assert Dossier.objects.get(pk=mailed.pk).location_street == ""
+
+
+def test_the_contact_page_title_is_the_name_and_changes_are_listed_once(client, desk, emma):
+    import re
+
+    page = text(client.get(reverse("web:contact", args=[emma.pk])))
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title
+    assert "Emma Peeters" in title.group(1)
+    assert "<" not in title.group(1)
+    assert page.count('id="changes-h"') == 1
