@@ -395,6 +395,16 @@ def test_altered_byte_is_refused(backup_file, tmp_path):
     _refused_before_anything(altered, tmp_path, "does not match its checksum in the manifest")
 
 
+def test_a_damaged_gzip_trailer_is_refused(backup_file, tmp_path):
+    """tar stops reading at its end marker; the gzip CRC after it must still be checked
+    (a byte flipped where tar does not look passed unseen, one run in many)."""
+    damaged = tmp_path / "trailer.tar.gz"
+    data = bytearray(backup_file.read_bytes())
+    data[-8] ^= 0x01  # the CRC-32 of the uncompressed stream
+    damaged.write_bytes(bytes(data))
+    _refused_before_anything(damaged, tmp_path, "damaged or incomplete")
+
+
 def test_another_versions_archive_is_refused(backup_file, tmp_path):
     other = tmp_path / "other-version.tar.gz"
     manifest = Manifest.from_json(_member(backup_file, MANIFEST))

@@ -217,6 +217,14 @@ def _members(path: Path) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
                 yield tar, info
                 # A million files: keep no list of every header (typeshed omits the attribute).
                 tar.members.clear()  # type: ignore[attr-defined]
+            # Read to the end: tar stops at its end marker, before the padding and the gzip
+            # trailer, whose CRC is only checked when the stream is read to its end; a
+            # damaged byte there (or in a header after the last member, which tarfile takes
+            # for the end) would otherwise pass unseen.
+            stream = tar.fileobj
+            assert stream is not None
+            while stream.read(CHUNK):
+                pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise BackupError(f"{path} is damaged or incomplete: {exc}") from exc
 
