@@ -28,6 +28,7 @@ from midoffice.catalog.models import DossierType, ResultType, RetentionRule
 from midoffice.core import clock
 from midoffice.core.models import OutboxMessage
 from midoffice.core.outbox import outbox_deliver
+from midoffice.core.simple_pdf import one_page_pdf
 from midoffice.correspondence import services as letters
 from midoffice.correspondence.models import Letter, LetterTemplate, TemplateKind
 from midoffice.dossiers import services as dossier_services
@@ -146,32 +147,8 @@ def photo_jpeg(
 
 
 def plan_pdf(title: str) -> bytes:
-    """A one-page PDF 1.4 (an "old plan"), built by hand like the fake attestations."""
-    text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
-    stream = b"BT /F1 14 Tf 72 760 Td (" + text + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>"
-        ),
-        b"<< /Length " + str(len(stream)).encode() + b" >>stream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    """A one-page PDF (an "old plan") with its title (``core.simple_pdf``)."""
+    return one_page_pdf([title], size=14)
 
 
 def backdate(dossier: Dossier, moment: dt.datetime) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from midoffice.core.simple_pdf import one_page_pdf
 from midoffice.integrations.magda import mapping
 from midoffice.integrations.magda.base import Channel
 
@@ -54,32 +55,8 @@ class FakeState:
 
 
 def attestation_pdf(message: ReceivedMessage) -> bytes:
-    """A one-page PDF (hand-built) that stands in for bpost's attestation."""
-    text = f"bpost attest (demo) {message.message_id} afgeleverd".encode("latin-1", "replace")
-    stream = b"BT /F1 12 Tf 72 760 Td (" + text + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>"
-        ),
-        b"<< /Length " + str(len(stream)).encode() + b" >>stream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    """A one-page PDF that stands in for bpost's attestation (``core.simple_pdf``)."""
+    return one_page_pdf([f"bpost attest (demo) {message.message_id} afgeleverd"])
 
 
 class _Handler(BaseHTTPRequestHandler):

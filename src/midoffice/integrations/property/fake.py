@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from midoffice.core.simple_pdf import one_page_pdf
 from midoffice.integrations.property.base import (
     CAPAKEY_RE,
     DocumentKind,
@@ -25,38 +26,8 @@ from midoffice.integrations.property.base import (
 
 
 def simple_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF 1.4 with ``lines`` of Helvetica text, written by hand (no engine).
-
-    Small and valid enough for every reader and for the letter's attachment check."""
-    stream = b"BT /F1 12 Tf 72 770 Td 16 TL"
-    for line in lines:
-        text = line.encode("latin-1", "replace")
-        text = text.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-        stream += b" (" + text + b") '"
-    stream += b" ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>"
-        ),
-        b"<< /Length " + str(len(stream)).encode() + b" >>stream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    """A one-page PDF with ``lines`` of text (``core.simple_pdf``)."""
+    return one_page_pdf(lines)
 
 
 @dataclass(frozen=True)
