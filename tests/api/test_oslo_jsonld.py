@@ -127,15 +127,84 @@ def test_a_verified_address_points_to_the_register_object(api, dossier_type):
     )
     document = _get_ld(api, dossier.reference).json()
     [zaak] = _nodes(document, "Zaak")
-    assert zaak["Zaak.adres"]["Adresvoorstelling.isAfgeleidVan"] == uri
+    register = zaak["Zaak.adres"]["Adresvoorstelling.verwijstNaar"]
+    assert register["@id"] == uri
+    assert register["@type"] == "Adres"
+    assert register["Adres.huisnummer"] == "12"
+    assert register["Adres.heeftStraatnaam"]["Straatnaam.straatnaam"] == "Kerkstraat"
+    assert register["Adres.heeftGemeentenaam"]["Gemeentenaam.gemeentenaam"] == "Leemdonk"
+    assert register["Adres.heeftPostinfo"]["Postinfo.postcode"] == "2640"
     report = jsonld_validate(document)
-    assert report.conforms, report.text
+    assert report.violations == (), report.text
     # Typed but not (yet) verified: no claim about the register.
     Dossier.objects.filter(pk=dossier.pk).update(
         address_verification=AddressVerification.UNVERIFIED
     )
-    [zaak] = _nodes(_get_ld(api, dossier.reference).json(), "Zaak")
-    assert "Adresvoorstelling.isAfgeleidVan" not in zaak["Zaak.adres"]
+    document = _get_ld(api, dossier.reference).json()
+    [zaak] = _nodes(document, "Zaak")
+    assert "Adresvoorstelling.verwijstNaar" not in zaak["Zaak.adres"]
+    assert _nodes(document, "Adres") == []
+    assert jsonld_validate(document).conforms
+
+
+def _verified(dossier: Dossier) -> None:
+    Dossier.objects.filter(pk=dossier.pk).update(
+        location_street="Kerkstraat",
+        location_number="12",
+        location_postcode="2640",
+        location_municipality="Leemdonk",
+        address_uri="https://data.vlaanderen.be/id/adres/200001",
+        address_verification=AddressVerification.VERIFIED,
+    )
+
+
+@pytest.mark.parametrize(
+    ("node_type", "term", "path"),
+    [
+        ("Adres", "Adres.huisnummer", "https://data.vlaanderen.be/ns/adres#huisnummer"),
+        ("Adres", "Adres.heeftStraatnaam", "https://data.vlaanderen.be/ns/adres#heeftStraatnaam"),
+        (
+            "Adres",
+            "Adres.heeftGemeentenaam",
+            "https://data.vlaanderen.be/ns/adres#heeftGemeentenaam",
+        ),
+        ("Adres", "Adres.heeftPostinfo", "https://data.vlaanderen.be/ns/adres#heeftPostinfo"),
+        ("Postinfo", "Postinfo.postcode", "https://data.vlaanderen.be/ns/adres#postcode"),
+        (
+            "Straatnaam",
+            "Straatnaam.straatnaam",
+            "http://www.w3.org/2000/01/rdf-schema#label",
+        ),
+    ],
+)
+def test_a_location_missing_a_mandatory_adres_field_is_caught(
+    api, dossier_type, node_type, term, path
+):
+    """The Adresregister shapes are in the same check: a register address without one
+    of its mandatory parts fails on exactly that part."""
+    dossier = open_dossier(dossier_type=dossier_type, subject="Dakkapel")
+    _verified(dossier)
+    document = _get_ld(api, dossier.reference).json()
+    assert jsonld_validate(document).conforms
+    [node] = _nodes(document, node_type)
+    del node[term]
+    report = jsonld_validate(document)
+    assert not report.conforms
+    assert [v.path for v in report.violations] == [path]
+
+
+def test_address_text_must_be_a_language_string(api, dossier_type):
+    """The corrected ``sh:datatype rdf:langString`` still checks: a street name without
+    a language tag is refused."""
+    dossier = open_dossier(dossier_type=dossier_type, subject="Dakkapel")
+    _verified(dossier)
+    document = _get_ld(api, dossier.reference).json()
+    document["@context"]["Adresvoorstelling.straatnaam"] = {
+        "@id": "http://www.w3.org/ns/locn#thoroughfare",
+        "@type": "http://www.w3.org/2001/XMLSchema#string",
+    }
+    report = jsonld_validate(document)
+    assert [v.path for v in report.violations] == ["http://www.w3.org/ns/locn#thoroughfare"]
 
 
 def test_status_is_what_dosis_gets(api, dossier_type):
@@ -310,14 +379,22 @@ def test_documents_are_stukken_with_a_representatie(api, dossier_type, monkeypat
 def test_the_shapes_as_published_differ_only_by_the_documented_adjustments(
     api, dossier_type, requester
 ):
-    """Against the unadjusted shapes an open dossier with a Persoon fails on exactly the
-    three minimum counts the README names, and on nothing else."""
+    """Against the unadjusted shapes an open dossier with a Persoon and a verified
+    register address fails on exactly the minimum counts the README names and the
+    Adresvoorstelling's text properties published as a class (``sh:class rdf:langString``),
+    and on nothing else."""
     from pyshacl import validate
     from rdflib import Graph, URIRef
 
-    from midoffice.dossiers.oslo.shapes import ADJUSTMENTS, SHAPE_FILES, VENDOR
+    from midoffice.dossiers.oslo.shapes import (
+        ADJUSTMENTS,
+        SHAPE_FILES,
+        VENDOR,
+        _correct_langstring_classes,
+    )
 
     dossier = open_dossier(dossier_type=dossier_type, requester=requester)
+    _verified(dossier)
     data = jsonld_graph(_get_ld(api, dossier.reference).json())
     published = Graph()
     for name in SHAPE_FILES:
@@ -326,4 +403,12 @@ def test_the_shapes_as_published_differ_only_by_the_documented_adjustments(
     assert not conforms
     sh = "http://www.w3.org/ns/shacl#"
     paths = {str(p) for p in results.objects(None, URIRef(sh + "resultPath"))}
-    assert paths == {a.path for a in ADJUSTMENTS}
+    used_text = {
+        "http://www.w3.org/ns/locn#thoroughfare",
+        "https://data.vlaanderen.be/ns/adres#gemeentenaam",
+        "http://www.w3.org/ns/locn#fullAddress",
+    }
+    copy_of_published = Graph()
+    copy_of_published += published
+    assert used_text <= set(_correct_langstring_classes(copy_of_published))
+    assert paths == {a.path for a in ADJUSTMENTS} | used_text

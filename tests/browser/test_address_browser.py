@@ -44,7 +44,11 @@ def test_the_handler_picks_the_address_by_keyboard(
     tab.wait_for_url(f"{live_server.url}/")
 
     tab.goto(f"{live_server.url}/dossiers/{dossier.reference}/")
-    box = tab.get_by_role("combobox", name="Adres van het dossier")
+    # The form is a card of its own under its heading; the label says what to type.
+    card = tab.get_by_role("region", name="Adres van het dossier")
+    expect(card).to_have_class("card address-card")
+    box = card.get_by_role("combobox", name="Straat en huisnummer")
+    tab.locator(".actions-col").screenshot(path="docs/screenshots/dossier-address-card.png")
     box.fill("")
     box.press_sequentially("Kastanje", delay=30)
     options = tab.get_by_role("listbox", name="Adressen uit het adressenregister").get_by_role(

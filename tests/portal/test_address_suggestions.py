@@ -6,8 +6,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from django.db import transaction
 
 from midoffice.appointments.models import Appointment
+from midoffice.dossiers.models import AddressVerification
+from midoffice.places.services import (
+    address_checked,
+    address_verify_pending,
+    dossier_address_from_citizen,
+)
 from tests.appointments.factories import local
 from tests.appointments.test_views_portal import (  # noqa: F401 (fixtures)
     MONDAY,
@@ -107,6 +114,67 @@ def test_booking_stores_the_picked_address(client, town, jcc, register):  # noqa
     appointment = Appointment.objects.get()
     booked = jcc.state.bookings[appointment.external_id]
     assert booked.client["clientAddress"] == "Kastanjedreef 12, 2640 Leemdonk"
+    # Midoffice keeps the register's object with the text (issue 15, ADR 26) …
+    assert appointment.address == "Kastanjedreef 12, 2640 Leemdonk"
+    assert appointment.address_uri == "https://data.vlaanderen.be/id/adres/3000201"
+    assert appointment.address_verification == AddressVerification.VERIFIED
+    # … and so does the dossier the booking opened.
+    dossier = appointment.dossier
+    assert dossier is not None
+    assert (dossier.location_street, dossier.location_number) == ("Kastanjedreef", "12")
+    assert dossier.address_uri == appointment.address_uri
+    assert dossier.address_verification == AddressVerification.VERIFIED
+
+
+def test_booking_with_the_register_down_keeps_the_address_as_typed(
+    client,
+    town,  # noqa: F811
+    jcc,  # noqa: F811
+    register,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    _to_jcc_details(client, jcc)
+    client.post(
+        "/mijn/afspraak/gegevens/",
+        _details(guest_count="0", address="Kastanjedreef 14, 2640 Leemdonk", address_id=""),
+    )
+    register.state.down = True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/mijn/afspraak/bevestigen/").url == "/mijn/afspraak/bevestigd/"
+    appointment = Appointment.objects.get()
+    assert appointment.address == "Kastanjedreef 14, 2640 Leemdonk"
+    assert appointment.address_uri == ""
+    assert appointment.address_verification == AddressVerification.UNVERIFIED
+    dossier = appointment.dossier
+    assert dossier is not None
+    assert dossier.address_verification == AddressVerification.UNVERIFIED
+    # The register is back: the sweep verifies the dossier's address.
+    register.state.down = False
+    assert address_verify_pending() == 1
+    dossier.refresh_from_db()
+    assert dossier.address_verification == AddressVerification.VERIFIED
+    assert dossier.address_uri == "https://data.vlaanderen.be/id/adres/3000202"
+
+
+def test_a_citizens_address_goes_on_a_dossier_only_when_it_has_none(
+    register,  # noqa: F811
+    dossier_type,
+):
+    dossier = open_dossier(dossier_type=dossier_type)
+    picked = address_checked(text="Kastanjedreef 12", address_id="3000201")
+    assert picked is not None
+    assert picked.state == AddressVerification.VERIFIED
+    with transaction.atomic():
+        assert dossier_address_from_citizen(dossier, picked)
+    dossier.refresh_from_db()
+    assert dossier.address_uri == picked.uri
+    other = address_checked(text="Kastanjedreef 14")
+    assert other is not None
+    with transaction.atomic():
+        assert not dossier_address_from_citizen(dossier, other)  # a handler's address stays
+    dossier.refresh_from_db()
+    assert dossier.address_uri == picked.uri
+    assert address_checked(text="geen adres") is None  # no number: text only
 
 
 def test_booking_details_without_an_address_field_load_no_assets(client, town, jcc):  # noqa: F811

@@ -24,7 +24,7 @@ from django.db.models import Q
 from midoffice.accounts.models import Team
 from midoffice.catalog.models import DossierType
 from midoffice.core.mail import mail_domain
-from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.models import AddressVerification, Dossier
 from midoffice.parties.models import Party
 
 
@@ -426,6 +426,17 @@ class Appointment(models.Model):
     remark = models.TextField("opmerking van de burger", blank=True, default="")
     answers = models.JSONField(
         "antwoorden", default=dict, blank=True, help_text="De vragen en antwoorden vooraf."
+    )
+    # The address the citizen gave when the agenda asks one (issue 15, ADR 26): the text,
+    # the Adressenregister's object when picked or found, and whether it was checked.
+    address = models.CharField("adres", max_length=300, blank=True, default="")
+    address_uri = models.CharField("adresobject (URI)", max_length=200, blank=True, default="")
+    address_verification = models.CharField(
+        "adres geverifieerd",
+        max_length=12,
+        choices=AddressVerification.choices,
+        blank=True,
+        default=AddressVerification.NONE,
     )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -50,6 +50,11 @@ from midoffice.parties.identifiers import email_match_key, normalise_email
 from midoffice.parties.models import ContactPoint, Party
 from midoffice.parties.selectors import party_oldest_by_email
 from midoffice.parties.services import party_create
+from midoffice.places.services import (
+    CheckedAddress,
+    address_check_store,
+    dossier_address_from_citizen,
+)
 
 # The refusals callers show (the words live with the agenda code that raises them).
 SLOT_TAKEN = placement.SLOT_TAKEN
@@ -195,12 +200,19 @@ def _citizen_party(*, actor: User | None, name: str, email: str, phone: str) -> 
 
 
 def _open_dossier(
-    *, actor: User | None, service: Service, party: Party | None, remark: str, label: str
+    *,
+    actor: User | None,
+    service: Service,
+    party: Party | None,
+    remark: str,
+    label: str,
+    address: CheckedAddress | None = None,
 ) -> Dossier | None:
-    """A booking without a dossier opens one of the service's type (when it names one)."""
+    """A booking without a dossier opens one of the service's type (when it names one),
+    about the citizen's address when one was given (with its register check)."""
     if service.dossier_type is None:
         return None
-    return dossier_open(
+    dossier = dossier_open(
         actor=actor,
         actor_label=label,
         dossier_type=service.dossier_type,
@@ -208,7 +220,11 @@ def _open_dossier(
         requester=party,
         channel=IntakeChannel.APPOINTMENT,
         description=remark,
+        location=address.location if address else None,
     )
+    if address is not None:
+        address_check_store(dossier, address.check)
+    return dossier
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -278,6 +294,7 @@ def appointment_book(
     staff: User | None = None,
     location: Location | None = None,
     actor_label: str = "",
+    address: CheckedAddress | None = None,
 ) -> Appointment:
     """Book ``service`` in ``mode`` at ``start`` for a citizen; returns the appointment.
 
@@ -290,7 +307,10 @@ def appointment_book(
     The citizen is ``party``, else the dossier's requester, else the contact who owns
     ``citizen_email`` (or a new contact). Without a dossier, the service's dossier type
     opens one (on the appointment channel). ``client_extra``: the further client fields an
-    external agenda asks (``Client.extra``; Midoffice keeps none of them itself).
+    external agenda asks (``Client.extra``; Midoffice keeps none of them itself, except
+    the address: ``address``, checked against the Adressenregister before this call, is
+    kept on the appointment with its register object and state, and on the dossier when
+    that has no address yet).
     Participants: the citizen, the member of staff
     and each guest; digital and hybrid appointments get a video link. A public event goes
     on the dossier's timeline and the invitations are queued in this transaction.
@@ -364,6 +384,7 @@ def appointment_book(
             guests=guest_list,
             remark=remark,
             answers=answered,
+            address=address,
         )
     except BaseException:
         if place.external_id:  # do not leave a booking behind in JCC for a rollback
@@ -387,13 +408,21 @@ def _book_rows(
     guests: list[Guest],
     remark: str,
     answers: dict[str, str],
+    address: CheckedAddress | None = None,
 ) -> Appointment:
     if party is None:
         party = _citizen_party(actor=actor, name=citizen_name, email=email, phone=phone.strip())
     if dossier is None:
         dossier = _open_dossier(
-            actor=actor, service=service, party=party, remark=remark, label=label
+            actor=actor,
+            service=service,
+            party=party,
+            remark=remark,
+            label=label,
+            address=address,
         )
+    elif address is not None:
+        dossier_address_from_citizen(dossier, address)
     start, end, busy_until = _times(service, start)
     appointment = Appointment(
         service=service,
@@ -408,6 +437,9 @@ def _book_rows(
         room=place.room,
         remark=remark,
         answers=answers,
+        address=address.line[:300] if address else "",
+        address_uri=address.uri if address else "",
+        address_verification=address.state if address else "",
         booked_by=actor,
         backend=place.backend,
         external_id=place.external_id,

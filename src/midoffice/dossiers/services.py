@@ -805,32 +805,42 @@ def location_line(location: Location) -> str:
     return ", ".join(p for p in (street, place) if p)
 
 
-@transaction.atomic
-def dossier_set_location(*, actor: User | None, dossier: Dossier, location: Location) -> Dossier:
-    """Set the address the dossier is about (street and number; postcode and municipality
-    when known). The parcel (CaPaKey) is left as it is."""
+def location_clean(location: Location, *, field: str = "") -> Location:
+    """The rules of a dossier's address, in one place: whitespace tidied, street and
+    number required, a Belgian postcode, each part within its column. Raises UserError
+    on ``field`` (a form with one address line), else on the part's own field."""
     clean = Location(
         street=" ".join(location.street.split()),
         number=" ".join(location.number.split()),
         postcode=location.postcode.strip(),
         municipality=" ".join(location.municipality.split()),
+        capakey=location.capakey,
     )
     if not clean.street or not clean.number:
-        raise UserError("Geef minstens de straat en het huisnummer op.", field="street")
+        raise UserError("Geef minstens de straat en het huisnummer op.", field=field or "street")
     if clean.postcode and not (
         len(clean.postcode) == 4 and clean.postcode.isdigit() and clean.postcode[0] != "0"
     ):
         raise UserError(
-            "Een Belgische postcode heeft vier cijfers (1000 tot 9999).", field="postcode"
+            "Een Belgische postcode heeft vier cijfers (1000 tot 9999).",
+            field=field or "postcode",
         )
-    for value, field in (
+    for value, name in (
         (clean.street, "location_street"),
         (clean.number, "location_number"),
         (clean.municipality, "location_municipality"),
     ):
-        column = Dossier._meta.get_field(field)
+        column = Dossier._meta.get_field(name)
         if isinstance(column, CharField) and len(value) > (column.max_length or 0):
-            raise UserError("Dit adres is te lang.", field="street")
+            raise UserError("Dit adres is te lang.", field=field or "street")
+    return clean
+
+
+@transaction.atomic
+def dossier_set_location(*, actor: User | None, dossier: Dossier, location: Location) -> Dossier:
+    """Set the address the dossier is about (street and number; postcode and municipality
+    when known). The parcel (CaPaKey) is left as it is."""
+    clean = location_clean(location)
     dossier = _lock(dossier)
     require(actor, Action.SET_LOCATION, dossier)
     previous = Location(

@@ -13,14 +13,18 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import CharField
 
 from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action, require
 from midoffice.core.errors import UserError
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import AddressVerification, Dossier, EventKind
-from midoffice.dossiers.services import Location, dossier_set_location, location_line
+from midoffice.dossiers.services import (
+    Location,
+    dossier_set_location,
+    location_clean,
+    location_line,
+)
 from midoffice.integrations.registers.client import (
     AddressGone,
     RegisterAddress,
@@ -294,21 +298,7 @@ def address_for_new_dossier(*, text: str, address_id: str = "") -> tuple[Locatio
 def _typed_location_check(location: Location) -> None:
     """The rules of ``dossier_set_location`` for a typed address, before the register is
     asked (an address without a number could never be verified: the sweep would stall)."""
-    if not location.street or not location.number:
-        raise UserError("Geef minstens de straat en het huisnummer op.", field="address")
-    postcode = location.postcode
-    if postcode and not (len(postcode) == 4 and postcode.isdigit() and postcode[0] != "0"):
-        raise UserError(
-            "Een Belgische postcode heeft vier cijfers (1000 tot 9999).", field="address"
-        )
-    for value, name in (
-        (location.street, "location_street"),
-        (location.number, "location_number"),
-        (location.municipality, "location_municipality"),
-    ):
-        column = Dossier._meta.get_field(name)
-        if isinstance(column, CharField) and len(value) > (column.max_length or 0):
-            raise UserError("Dit adres is te lang.", field="address")
+    location_clean(location, field="address")
 
 
 def address_check_store(dossier: Dossier, check: AddressCheck) -> None:
@@ -318,3 +308,72 @@ def address_check_store(dossier: Dossier, check: AddressCheck) -> None:
     if not (dossier.location_street or dossier.location_number):
         return
     _apply_check(dossier, check)
+
+
+@dataclass(frozen=True)
+class CheckedAddress:
+    """An address a citizen gave (a booking, a portal question), checked against the
+    register before the transaction that stores it: the register's spelling and object
+    when picked or found, else as typed with the state (ADR 26)."""
+
+    location: Location
+    check: AddressCheck
+
+    @property
+    def line(self) -> str:
+        return location_line(self.location)
+
+    @property
+    def uri(self) -> str:
+        return self.check.address.uri if self.check.address else ""
+
+    @property
+    def state(self) -> str:
+        return self.check.state
+
+
+def address_checked(*, text: str, address_id: str = "") -> CheckedAddress | None:
+    """:func:`address_for_new_dossier` for a citizen's optional address: a line that is
+    not an address (no street and number, too long) is no reason to refuse what the
+    citizen asks; it is kept as text only (None here)."""
+    if not text.strip() and not address_id:
+        return None
+    try:
+        location, check = address_for_new_dossier(text=text, address_id=address_id)
+    except UserError:
+        return None
+    return CheckedAddress(location=location, check=check)
+
+
+def dossier_address_from_citizen(dossier: Dossier, address: CheckedAddress) -> bool:
+    """Store a citizen's checked address on ``dossier`` (in the caller's transaction) when
+    the dossier has none yet: a handler's address is never overwritten by the portal.
+    An unverified address is verified after commit (the task, then the sweep). Returns
+    whether it was stored."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if locked.location_street or locked.location_number or locked.address_uri:
+        return False
+    locked.location_street = address.location.street
+    locked.location_number = address.location.number
+    locked.location_postcode = address.location.postcode
+    locked.location_municipality = address.location.municipality
+    locked.save(
+        update_fields=[
+            "location_street",
+            "location_number",
+            "location_postcode",
+            "location_municipality",
+        ]
+    )
+    _apply_check(locked, address.check)
+    event_record(
+        dossier=locked,
+        kind=EventKind.LINK_ADDED,
+        actor=None,
+        summary=f"Adres opgegeven door de burger: {address.line}"[:300],
+        data={"address_uri": locked.address_uri, "verification": address.state},
+    )
+    if address.state == AddressVerification.UNVERIFIED:
+        dossier_id = locked.pk
+        transaction.on_commit(lambda: _enqueue_verify(dossier_id))
+    return True

@@ -51,6 +51,7 @@ from midoffice.appointments.models import (
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers.models import Dossier
 from midoffice.parties.models import ContactPoint, Party
+from midoffice.places import services as places_services
 from midoffice.portal import selectors as portal_selectors
 from midoffice.portal.views import SESSION_PARTY, citizen_required
 
@@ -76,6 +77,8 @@ class Flow:
     # The fields the town's external agenda asks besides these (``Client.extra``).
     client: dict[str, str] = field(default_factory=dict)
     guests: list[dict[str, Any]] = field(default_factory=list)
+    # The Adressenregister object picked in the address combobox (issue 15), if any.
+    address_id: str = ""
 
     @classmethod
     def load(cls, request: HttpRequest) -> Flow:
@@ -435,6 +438,8 @@ def details(request: HttpRequest) -> HttpResponse:
             if all(valid):
                 flow.details = {k: str(form.cleaned_data[k]) for k in DetailsForm.base_fields}
                 flow.client = form.client_extra()
+                picked = str(request.POST.get("address_id", "")).strip()
+                flow.address_id = picked if "address" in form.fields and picked.isdigit() else ""
                 flow.guests = [
                     {
                         "name": g.cleaned_data["name"],
@@ -473,6 +478,18 @@ def details(request: HttpRequest) -> HttpResponse:
 # --- confirm and done ---------------------------------------------------------------------
 
 
+def _address_line(client: dict[str, str]) -> str:
+    """The agenda's address fields on one line ("Kerkstraat 12, 2640 Leemdonk"); empty
+    when the agenda asks no address."""
+    street = client.get("address", "").strip()
+    if not street:
+        return ""
+    place = " ".join(p for p in (client.get("postcode", "").strip(), client.get("city", "")) if p)
+    if place and place.split()[0] not in street:
+        return f"{street}, {place.strip()}"
+    return street
+
+
 def _where_before(mode: str, location_name: str) -> str:
     if mode == Mode.DIGITAL:
         return "Online, via de videolink in je uitnodiging"
@@ -507,6 +524,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "GET":
         return render(request, "appointments/portal/confirm.html", context)
+    # Asked before the booking's transaction (ADR 26): down or slow → kept as typed.
+    address = places_services.address_checked(
+        text=_address_line(flow.client), address_id=flow.address_id
+    )
     try:
         appointment = appointment_services.appointment_book(
             actor=None,
@@ -528,6 +549,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             ],
             remark=flow.details.get("remark", ""),
             answers=questions.answers_effective(flow.answers, step.dossier_type),
+            address=address,
         )
     except UserError as exc:
         if exc.code in TIME_GONE:

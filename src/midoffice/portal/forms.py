@@ -33,6 +33,13 @@ class QuestionForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+    # Issue 15: asked when the dossier has no address yet; the register's combobox
+    # (``portal/_address_field.html``), a plain text field without JavaScript.
+    address = forms.CharField(
+        label="Over welk adres gaat je vraag? (niet verplicht)",
+        max_length=300,
+        required=False,
+    )
     attachment = forms.FileField(
         label="Bijlage (niet verplicht)",
         required=False,

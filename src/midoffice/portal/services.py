@@ -32,6 +32,7 @@ from midoffice.parties.linking import identity_link
 from midoffice.parties.models import Party, PartyLink
 from midoffice.parties.selectors import party_find_by_email
 from midoffice.parties.services import party_create, party_set_preference
+from midoffice.places.services import CheckedAddress, dossier_address_from_citizen
 from midoffice.portal.models import (
     CitizenDocument,
     EmailLinkCode,
@@ -364,9 +365,12 @@ def question_ask(
     text: str,
     attachment: UploadedFile | None = None,
     about_property: bool = False,
+    address: CheckedAddress | None = None,
 ) -> FollowUpQuestion:
     """A follow-up question from the citizen, on ``dossier`` or (``about_property``) as a
-    new dossier about the same property, linked to it.
+    new dossier about the same property, linked to it. ``address``: the address the
+    question is about, checked against the Adressenregister before this call; stored on
+    a dossier that has none yet (ADR 26).
 
     It lands on the timeline as a portal Interaction; the dossier is flagged unread and
     its handler (or the team) gets a notice under *Meldingen* and a mail after commit;
@@ -399,6 +403,12 @@ def question_ask(
                 description=text,
                 location=location,
             )
+            # The same property: the register's object and its check come along.
+            Dossier.objects.filter(pk=new.pk).update(
+                address_uri=dossier.address_uri,
+                address_verification=dossier.address_verification,
+                capakey_verified=dossier.capakey_verified,
+            )
             for here, there in ((dossier, new), (new, dossier)):
                 event_record(
                     dossier=here,
@@ -410,6 +420,8 @@ def question_ask(
                     data={"dossier": there.reference, "reason": "same_property"},
                 )
             target = new
+        elif address is not None:
+            dossier_address_from_citizen(dossier, address)
         interaction = interaction_log(
             actor=None,
             dossier=target,

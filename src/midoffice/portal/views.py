@@ -27,9 +27,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from midoffice.core.display import display_text
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.http import client_address
+from midoffice.dossiers.models import Dossier
 from midoffice.integrations import oidc
 from midoffice.parties.linking import canonical_insz
 from midoffice.parties.models import Party
+from midoffice.places import services as places_services
 from midoffice.portal import selectors, services
 from midoffice.portal.forms import EmailSignInForm, PreferencesForm, QuestionForm
 
@@ -317,6 +319,22 @@ def dossier_detail(request: HttpRequest, party: Party, reference: str) -> HttpRe
     return render(request, "portal/dossier.html", context)
 
 
+def _question_address(
+    request: HttpRequest, form: QuestionForm, dossier: Dossier
+) -> places_services.CheckedAddress | None:
+    """The address the citizen gave with a question on a dossier without one, checked
+    against the register before the question's transaction (ADR 26): picked or found →
+    the register's spelling and object; down → as typed, verified later. A line without
+    street and number is refused (``field="address"``)."""
+    text = str(form.cleaned_data.get("address") or "").strip()
+    picked = str(request.POST.get("address_id", "")).strip()
+    address_id = picked if picked.isdigit() else ""
+    if not (text or address_id) or services.dossier_location(dossier) is not None:
+        return None
+    location, check = places_services.address_for_new_dossier(text=text, address_id=address_id)
+    return places_services.CheckedAddress(location=location, check=check)
+
+
 @citizen_required
 def question(request: HttpRequest, party: Party, reference: str) -> HttpResponse:
     dossier = selectors.citizen_dossier_get(party=party, reference=reference)
@@ -328,12 +346,14 @@ def question(request: HttpRequest, party: Party, reference: str) -> HttpResponse
     status = 400
     if form.is_valid():
         try:
+            address = _question_address(request, form, dossier)
             asked = services.question_ask(
                 party=party,
                 dossier=dossier,
                 text=form.cleaned_data["text"],
                 attachment=form.cleaned_data.get("attachment"),
                 about_property=form.cleaned_data.get("about") == "property",
+                address=address,
             )
         except UserError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -440,6 +440,9 @@ def load_demo_data() -> dict[str, int]:
     DossierType.objects.filter(code__in=TEAM_DEFAULT_TYPES, is_team_default=False).update(
         is_team_default=True
     )
+    from midoffice.places.demo import load_demo_addresses
+
+    added.update(load_demo_addresses())
     from midoffice.publication.demo import load_demo_code_lists
 
     added.update(load_demo_code_lists())

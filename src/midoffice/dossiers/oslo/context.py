@@ -21,10 +21,11 @@ TRANSACTIE = "https://data.vlaanderen.be/ns/transactie#"
 ADRES = "https://data.vlaanderen.be/ns/adres#"
 PERSOON = "https://data.vlaanderen.be/ns/persoon#"
 LOCN = "http://www.w3.org/ns/locn#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
 #: Prefixes and terms the vendored Dossier context does not have. Each IRI is the one the
-#: vendored shapes check (``vendor/*-SHACL.ttl``); the Adres terms follow the OSLO
-#: Adresvoorstelling (not vendored: no register addresses yet, see the README).
+#: vendored shapes check (``vendor/*-SHACL.ttl``), the Adres terms those of the
+#: Adresregister profile (Adresvoorstelling, and the register's Adres it points to).
 MIDOFFICE_TERMS: dict[str, Any] = {
     "xsd": XSD,
     "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -75,9 +76,9 @@ MIDOFFICE_TERMS: dict[str, Any] = {
     "Zaak.ontvangstdatum": {"@id": "http://purl.org/dc/terms/created", "@type": f"{XSD}dateTime"},
     "Zaak.adres": {"@id": f"{LOCN}address", "@type": "@id"},
     # Adres (Adresvoorstelling): as typed, or as the Adressenregister spells it once verified;
-    # then derived from the register's address object (its URI, ADR 26).
+    # then it points to the register's address object (verwijstNaar, its URI, ADR 26).
     "Adresvoorstelling": f"{LOCN}Address",
-    "Adresvoorstelling.isAfgeleidVan": {"@id": f"{ADRES}isAfgeleidVan", "@type": "@id"},
+    "Adresvoorstelling.verwijstNaar": {"@id": f"{ADRES}verwijstNaar", "@type": "@id"},
     "Adresvoorstelling.straatnaam": {"@id": f"{LOCN}thoroughfare", "@language": "nl"},
     "Adresvoorstelling.huisnummer": {
         "@id": f"{ADRES}Adresvoorstelling.huisnummer",
@@ -90,6 +91,19 @@ MIDOFFICE_TERMS: dict[str, Any] = {
     "Adresvoorstelling.postcode": {"@id": f"{LOCN}postCode", "@type": f"{XSD}string"},
     "Adresvoorstelling.gemeentenaam": {"@id": f"{ADRES}gemeentenaam", "@language": "nl"},
     "Adresvoorstelling.volledigAdres": {"@id": f"{LOCN}fullAddress", "@language": "nl"},
+    # Adres (Adresregister profile): the register's address object a verified address
+    # points to, with the parts Midoffice copied from the register.
+    "Adres": f"{ADRES}Adres",
+    "Adres.huisnummer": {"@id": f"{ADRES}huisnummer", "@type": f"{XSD}string"},
+    "Adres.heeftStraatnaam": {"@id": f"{ADRES}heeftStraatnaam", "@type": "@id"},
+    "Adres.heeftGemeentenaam": {"@id": f"{ADRES}heeftGemeentenaam", "@type": "@id"},
+    "Adres.heeftPostinfo": {"@id": f"{ADRES}heeftPostinfo", "@type": "@id"},
+    "Straatnaam": f"{ADRES}Straatnaam",
+    "Straatnaam.straatnaam": {"@id": f"{RDFS}label", "@language": "nl"},
+    "Gemeentenaam": f"{ADRES}Gemeentenaam",
+    "Gemeentenaam.gemeentenaam": {"@id": f"{RDFS}label", "@language": "nl"},
+    "Postinfo": f"{ADRES}Postinfo",
+    "Postinfo.postcode": {"@id": f"{ADRES}postcode", "@type": f"{XSD}string"},
     # Persoon basis, and a plain agent when the names do not make a Persoon.
     "Persoon": "http://www.w3.org/ns/person#Person",
     "Persoon.voornaam": {"@id": "http://xmlns.com/foaf/0.1/givenName", "@type": f"{XSD}string"},

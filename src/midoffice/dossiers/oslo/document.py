@@ -2,8 +2,9 @@
 
 Dossier and Zaak (*Dossier* profile), its Stukken with their Representatie, the dossier
 as a *Dienst Transactiemodel* transaction with the status DOSIS gets, the location as an
-*Adres* (as typed: no register URI yet) and the requester as a *Persoon basis* (the
-fields the API shows a caller: names and contact points, never the national number).
+*Adresvoorstelling* (as typed; once verified it points to the Adressenregister's *Adres*)
+and the requester as a *Persoon basis* (the fields the API shows a caller: names and
+contact points, never the national number).
 
 Node IRIs hang off the dossier's own API URL (``…/api/v1/dossiers/2026-000001/#zaak``),
 so they resolve for a caller who may see the dossier and nobody else.
@@ -84,6 +85,35 @@ def _address(
     ):
         if value:
             node[term] = value
+    return node
+
+
+def _register_address(dossier: Dossier, *, base: str) -> dict[str, Any]:
+    """The Adressenregister's Adres a verified location points to: its URI, with the parts
+    copied from the register when it was verified (a verified address is stored in the
+    register's spelling). What the register alone holds (position, status, who assigned
+    it) is left to the register, which serves it at the URI (``shapes.ADJUSTMENTS``)."""
+    node: dict[str, Any] = {
+        "@id": dossier.address_uri,
+        "@type": "Adres",
+        "Adres.heeftStraatnaam": {
+            "@id": f"{base}#straatnaam",
+            "@type": "Straatnaam",
+            "Straatnaam.straatnaam": dossier.location_street,
+        },
+        "Adres.heeftGemeentenaam": {
+            "@id": f"{base}#gemeentenaam",
+            "@type": "Gemeentenaam",
+            "Gemeentenaam.gemeentenaam": dossier.location_municipality,
+        },
+        "Adres.heeftPostinfo": {
+            "@id": f"{base}#postinfo",
+            "@type": "Postinfo",
+            "Postinfo.postcode": dossier.location_postcode,
+        },
+    }
+    if dossier.location_number:
+        node["Adres.huisnummer"] = dossier.location_number
     return node
 
 
@@ -197,7 +227,9 @@ def dossier_jsonld(
         zaak["Zaak.adres"] = {"@id": f"{base}#adres", **address}
         if dossier.address_uri and dossier.address_verification == AddressVerification.VERIFIED:
             # The Adressenregister's object this address was checked against (ADR 26).
-            zaak["Zaak.adres"]["Adresvoorstelling.isAfgeleidVan"] = dossier.address_uri
+            zaak["Zaak.adres"]["Adresvoorstelling.verwijstNaar"] = _register_address(
+                dossier, base=base
+            )
     if dossier.capakey:
         zaak["Zaak.behandelt"] = [
             {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
 from midoffice.dossiers.oslo.context import VENDOR
 
@@ -23,6 +23,16 @@ SHAPE_FILES = (
     "dossier-ap-SHACL.ttl",
     "dienst-transactiemodel-SHACL.ttl",
     "persoon-basis-SHACL.ttl",
+    "adresregister-SHACL.ttl",
+)
+
+#: Why the Adresregister's mandatory fields below are not required of a register address
+#: in a dossier: the Adres node is the register's object (its URI), with what Midoffice
+#: copied from the register when it verified the address (street, number, box, postcode,
+#: municipality). The rest lives in the register, which serves it at the same URI.
+_REGISTER_HOLDS = (
+    "Midoffice refers to the Adressenregister's object by its URI and copies only the "
+    "parts of the address it shows and checks; the register publishes the rest at that URI."
 )
 
 
@@ -53,7 +63,61 @@ ADJUSTMENTS = (
         "https://data.vlaanderen.be/ns/persoon#geslacht",
         "Midoffice does not hold a person's sex (data minimisation, GDPR art. 5(1)(c)).",
     ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#AdresShape",
+        "http://www.w3.org/ns/prov#wasAttributedTo",
+        f"Who assigned the address (isToegekendDoor). {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#AdresShape",
+        "https://data.vlaanderen.be/ns/adres#positie",
+        f"The address point (positie). {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#AdresShape",
+        "https://data.vlaanderen.be/ns/adres#officieelToegekend",
+        f"Whether the address was officially assigned. {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#AdresShape",
+        "https://data.vlaanderen.be/ns/adres#Adres.status",
+        "The address's current status: Midoffice only knows it was in use when it was "
+        f"verified, not what it is now. {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#StraatnaamShape",
+        "http://www.w3.org/ns/prov#wasAttributedTo",
+        f"Who assigned the street name. {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#StraatnaamShape",
+        "https://data.vlaanderen.be/ns/adres#Straatnaam.status",
+        f"The street name's current status. {_REGISTER_HOLDS}",
+    ),
+    Adjustment(
+        "https://data.vlaanderen.be/shacl/adresregister#GemeentenaamShape",
+        "https://data.vlaanderen.be/ns/adres#isAfgeleidVan",
+        "The municipality (AdministratieveEenheid) the name is derived from: Midoffice keeps "
+        f"the municipality's name, not its register object. {_REGISTER_HOLDS}",
+    ),
 )
+
+#: A draft in the Adresregister shapes: text properties of the Adresvoorstelling are
+#: published as ``sh:class rdf:langString`` where ``sh:datatype rdf:langString`` was meant
+#: (a literal is never an instance of a class, so as published no street name, municipality
+#: or full address could ever conform). Corrected, not dropped: the datatype is checked.
+LANGSTRING = RDF.langString
+
+
+def _correct_langstring_classes(shapes: Graph) -> list[str]:
+    """Turn every ``sh:class rdf:langString`` into ``sh:datatype rdf:langString``; the
+    paths corrected, for the test that holds the README to the shapes."""
+    corrected = []
+    for prop in list(shapes.subjects(SH["class"], LANGSTRING)):
+        shapes.remove((prop, SH["class"], LANGSTRING))
+        shapes.add((prop, SH.datatype, LANGSTRING))
+        corrected.append(str(shapes.value(prop, SH.path)))
+    return corrected
 
 
 def _adjust(shapes: Graph) -> None:
@@ -78,6 +142,7 @@ def oslo_shapes() -> Graph:
     for name in SHAPE_FILES:
         shapes.parse(VENDOR / name, format="turtle")
     _adjust(shapes)
+    _correct_langstring_classes(shapes)
     return shapes
 
 
