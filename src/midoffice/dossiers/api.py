@@ -94,6 +94,7 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
             "suspended_since",
             "extended",
             "result",
+            "changed_at",
         ]
         read_only_fields = fields
 
@@ -175,11 +176,13 @@ class EventSerializer(serializers.ModelSerializer[Event]):
         fields = ["id", "kind", "at", "actor_label", "public", "summary", "data"]
 
 
-class DeadlineKeysetPagination(BasePagination):
-    """Pages in deadline order (suspended dossiers, without a deadline, last), keyset-paged.
+class DossierKeysetPagination(BasePagination):
+    """Keyset pages in the list's order (the view's ``list_order``, ADR 30): open dossiers
+    by deadline (suspended ones, without a deadline, last), closed ones most recently closed
+    first, all dossiers newest first, changes oldest first.
 
     The cursor is opaque to clients; following ``next`` reaches every dossier exactly once,
-    and a page deep in a large queue costs what the first page costs.
+    and a page deep in a large list costs what the first page costs.
     """
 
     page_size = 50
@@ -190,8 +193,12 @@ class DeadlineKeysetPagination(BasePagination):
     ) -> list[Any] | None:
         size = page_size_parameter(request, default=self.page_size, maximum=self.max_page_size)
         try:
-            rows, self.next_cursor = selectors.queue_keyset_page(
-                queryset, cursor=request.query_params.get("cursor"), page_size=size
+            parts = getattr(view, "list_parts", None) or [queryset]
+            rows, self.next_cursor = selectors.keyset_page_merged(
+                parts,
+                order=getattr(view, "list_order", selectors.QUEUE_ORDER),
+                cursor=request.query_params.get("cursor"),
+                page_size=size,
             )
         except UserError as error:
             # An unknown cursor is a page that does not exist: 404, as DRF's own cursor
@@ -284,6 +291,17 @@ class DossierFilterSerializer(serializers.Serializer[Any]):
         required=False, help_text="Alleen open (true) of afgesloten (false) dossiers"
     )
     overdue = QueryBooleanField(required=False, help_text="Alleen dossiers over tijd (true)")
+    changed_since = serializers.DateTimeField(
+        required=False,
+        help_text="Alleen dossiers gewijzigd op of na dit moment (ISO 8601 met tijdzone, "
+        "bv. 2026-03-01T00:00:00Z; een + als %2B), de oudste wijziging eerst. Voor systemen "
+        "die een kopie bijhouden: vraag de volgende keer vanaf de laatste `changed_at` die u "
+        "zag, min een paar minuten.",
+        error_messages={
+            "invalid": "Geef een moment in ISO 8601, bv. 2026-03-01T00:00:00Z "
+            "(een + in de tijdzone als %2B).",
+        },
+    )
 
 
 REFERENCE = re.compile(r"\d{4}-\d{6}", re.ASCII)
@@ -294,6 +312,12 @@ REFERENCE_PARAMETER = OpenApiParameter(
     description="Dossiernummer (jaar-volgnummer)",
     pattern=r"^\d{4}-\d{6}$",
 )
+
+
+def _changed(dossier: Dossier) -> Any:
+    """The dossier after a change, with the ``changed_at`` the database trigger just set."""
+    dossier.refresh_from_db(fields=["changed_at"])
+    return DossierSerializer(dossier).data
 
 
 @extend_schema_view(
@@ -312,7 +336,10 @@ class DossierViewSet(
     # Any path segment reaches the view, so a malformed reference gets the API's JSON 404
     # (Django's own 404 page is HTML); the view checks the form.
     lookup_value_regex = r"[^/]+"
-    pagination_class = DeadlineKeysetPagination
+    pagination_class = DossierKeysetPagination
+    list_order = selectors.QUEUE_ORDER
+    #: Set by a filter that the list reads as several index ranges (see keyset_page_merged).
+    list_parts: list[QuerySet[Dossier]] | None = None
 
     def get_queryset(self) -> QuerySet[Dossier]:
         user = self.request.user
@@ -326,19 +353,41 @@ class DossierViewSet(
         if self.action != "list":
             return qs
         params = query_parameters(DossierFilterSerializer, self.request)
+        # Each filter by id, not through a join, so the planner reads the index that leads
+        # with that key in the list's order (ADR 30) instead of sorting what the join finds.
         if team := params.get("team"):
-            # By id, not through a join, so the partial (team, deadline, id) index is used.
-            qs = qs.filter(team_id=Team.objects.filter(code=team).values("id")[:1])
+            qs = qs.filter(team_id=Team.objects.filter(code=team).order_by().values("id")[:1])
         if code := params.get("type"):
-            qs = qs.filter(dossier_type__code=code)
-        if status := params.get("status"):
-            qs = qs.filter(status__code=status)
+            qs = qs.filter(
+                dossier_type_id=DossierType.objects.filter(code=code).order_by().values("id")[:1]
+            )
         if assignee := params.get("assignee"):
-            qs = qs.filter(assignee__username=assignee)
+            qs = qs.filter(
+                assignee_id=User.objects.filter(username=assignee).order_by().values("id")[:1]
+            )
         if (is_open := params.get("open")) is not None:
             qs = qs.filter(is_open=is_open)
         if params.get("overdue"):
             qs = qs.filter(is_open=True, deadline__lt=clock.today())
+        # Each list in the order of its indexes (ADR 30, docs/api.md).
+        if (since := params.get("changed_since")) is not None:
+            qs = qs.filter(changed_at__gte=since)
+            self.list_order = selectors.CHANGED_ORDER
+        elif is_open or params.get("overdue"):
+            self.list_order = selectors.QUEUE_ORDER
+        elif is_open is False:
+            self.list_order = selectors.CLOSED_ORDER
+        else:
+            self.list_order = selectors.ALL_ORDER
+        if status := params.get("status"):
+            # A status code is one status per dossier type: one index range each, merged.
+            statuses = StatusType.objects.filter(code=status)
+            if code:
+                statuses = statuses.filter(dossier_type__code=code)
+            status_ids = list(statuses.order_by("id").values_list("id", flat=True))
+            self.list_parts = [qs.filter(status_id=pk) for pk in status_ids[1:]]
+            qs = qs.filter(status_id=status_ids[0] if status_ids else None)
+            self.list_parts.insert(0, qs)
         return qs
 
     def _dossier(self, reference: str) -> Dossier:
@@ -389,6 +438,10 @@ class DossierViewSet(
 
     @extend_schema(parameters=[DossierFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Dossiers the caller may see, in keyset pages (follow `next`). The order depends
+        on the list: `open=true` or `overdue=true` by deadline (none last), `open=false`
+        most recently closed first, `changed_since` oldest change first, otherwise newest
+        first."""
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=DossierCreateSerializer, responses={201: DossierSerializer})
@@ -430,7 +483,7 @@ class DossierViewSet(
             reason=data.validated_data["reason"],
             result_code=data.validated_data["result"],
         )
-        return Response(DossierSerializer(dossier).data)
+        return Response(_changed(dossier))
 
     @extend_schema(request=AssignSerializer, responses={200: DossierSerializer})
     @action(detail=True, methods=["post"])
@@ -442,7 +495,7 @@ class DossierViewSet(
         dossier = services.dossier_assign(
             actor=actor, dossier=self._dossier(reference), assignee=data.validated_data["assignee"]
         )
-        return Response(DossierSerializer(dossier).data)
+        return Response(_changed(dossier))
 
     @extend_schema(request=None, responses={200: DossierSerializer, 409: CONFLICT_RESPONSE})
     @action(detail=True, methods=["post"])
@@ -450,7 +503,7 @@ class DossierViewSet(
         actor = request.user
         assert isinstance(actor, User)
         dossier = services.dossier_take(actor=actor, dossier=self._dossier(reference))
-        return Response(DossierSerializer(dossier).data)
+        return Response(_changed(dossier))
 
     @extend_schema(responses={200: EventSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=EventPagination)

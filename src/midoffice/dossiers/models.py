@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from midoffice.accounts.models import Team
 from midoffice.catalog.models import DossierType, PartyRole, Phase, ResultType, StatusType
@@ -70,13 +72,19 @@ class AddressVerification(models.TextChoices):
 
 class Dossier(models.Model):
     reference = models.CharField("dossiernummer", max_length=11, unique=True)
-    dossier_type = models.ForeignKey(DossierType, on_delete=models.PROTECT, verbose_name="type")
+    # The four filter keys of the API list (team, type, status, assignee) carry no index of
+    # their own: the list indexes below lead with them, which serves a look-up by key too.
+    dossier_type = models.ForeignKey(
+        DossierType, on_delete=models.PROTECT, verbose_name="type", db_index=False
+    )
     subject = models.CharField("onderwerp", max_length=300)
     description = models.TextField("omschrijving", blank=True, default="")
-    status = models.ForeignKey(StatusType, on_delete=models.PROTECT, verbose_name="status")
+    status = models.ForeignKey(
+        StatusType, on_delete=models.PROTECT, verbose_name="status", db_index=False
+    )
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.NEW)
     is_open = models.BooleanField(default=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, verbose_name="team")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, verbose_name="team", db_index=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -84,6 +92,7 @@ class Dossier(models.Model):
         blank=True,
         related_name="assigned_dossiers",
         verbose_name="behandelaar",
+        db_index=False,
     )
     confidential = models.BooleanField("vertrouwelijk", default=False)
     channel = models.CharField(
@@ -176,25 +185,106 @@ class Dossier(models.Model):
         default=ArchiveState.NONE,
     )
 
+    # When anything in the row last changed: kept by a database trigger on every UPDATE
+    # (services, ``.update()``, the deadline scan's plain SQL alike; migration 0017), so
+    # systems that keep a copy ask only for what changed (``?changed_since=``, ADR 30).
+    changed_at = models.DateTimeField(
+        "gewijzigd", default=timezone.now, db_default=Now(), editable=False
+    )
+
     class Meta:
         verbose_name = "dossier"
         verbose_name_plural = "dossiers"
+        # Every list the API offers is read in the order of one of these indexes, so a
+        # page costs the same at the top and 10,000 rows deep (ADR 30, docs/api.md):
+        # open dossiers by (deadline, id), closed ones by (closed_at, id) backwards, all
+        # dossiers by id backwards, changes by (changed_at, id); each also per filter key.
         indexes = [
-            # The team queue: open dossiers of a team by deadline, keyset-paged.
+            # The team queue and my work: open dossiers of a team (an assignee) by deadline,
+            # keyset-paged. The columns after (deadline, id) are what the queue pages count
+            # per state and filter on, so the counts are read from the index alone
+            # (key columns, not INCLUDE: SQLite has no INCLUDE).
             models.Index(
-                fields=["team", "deadline", "id"],
+                fields=[
+                    "team",
+                    "deadline",
+                    "id",
+                    "phase",
+                    "warn_on",
+                    "unread_since",
+                    "assignee",
+                    "dossier_type",
+                ],
                 name="dossier_team_queue_idx",
                 condition=Q(is_open=True),
             ),
             models.Index(
-                fields=["assignee", "deadline", "id"],
+                fields=[
+                    "assignee",
+                    "deadline",
+                    "id",
+                    "phase",
+                    "warn_on",
+                    "unread_since",
+                    "dossier_type",
+                ],
                 name="dossier_my_work_idx",
                 condition=Q(is_open=True),
             ),
-            # The deadline scan reads open dossiers by deadline only.
+            # What waits for a handler in a team (the home page): few rows, a small index.
             models.Index(
-                fields=["deadline"], name="dossier_open_deadline_idx", condition=Q(is_open=True)
+                fields=["team", "deadline", "id"],
+                name="dossier_unassigned_idx",
+                condition=Q(is_open=True, assignee__isnull=True),
             ),
+            models.Index(
+                fields=["dossier_type", "deadline", "id"],
+                name="dossier_open_type_idx",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["status", "deadline", "id"],
+                name="dossier_open_status_idx",
+                condition=Q(is_open=True),
+            ),
+            # All open dossiers by deadline: the API's open list, and the deadline scan.
+            models.Index(
+                fields=["deadline", "id"], name="dossier_open_list_idx", condition=Q(is_open=True)
+            ),
+            # Closed dossiers, most recently closed first (read backwards).
+            models.Index(
+                fields=["closed_at", "id"],
+                name="dossier_closed_list_idx",
+                condition=Q(is_open=False),
+            ),
+            models.Index(
+                fields=["team", "closed_at", "id"],
+                name="dossier_closed_team_idx",
+                condition=Q(is_open=False),
+            ),
+            models.Index(
+                fields=["dossier_type", "closed_at", "id"],
+                name="dossier_closed_type_idx",
+                condition=Q(is_open=False),
+            ),
+            models.Index(
+                fields=["status", "closed_at", "id"],
+                name="dossier_closed_status_idx",
+                condition=Q(is_open=False),
+            ),
+            models.Index(
+                fields=["assignee", "closed_at", "id"],
+                name="dossier_closed_assignee_idx",
+                condition=Q(is_open=False),
+            ),
+            # All dossiers, newest first, per filter key (these replace the plain
+            # foreign-key indexes; the primary key serves the list without a filter).
+            models.Index(fields=["team", "id"], name="dossier_team_idx"),
+            models.Index(fields=["dossier_type", "id"], name="dossier_type_idx"),
+            models.Index(fields=["status", "id"], name="dossier_status_idx"),
+            models.Index(fields=["assignee", "id"], name="dossier_assignee_idx"),
+            # What changed since: for systems that keep a copy.
+            models.Index(fields=["changed_at", "id"], name="dossier_changed_idx"),
             models.Index(fields=["requester"], name="dossier_requester_idx"),
             # The deadline scan reads only dossiers not yet warned / not yet reported, so a
             # daily run costs what is new, not every dossier that is already overdue.
@@ -215,6 +305,12 @@ class Dossier(models.Model):
             models.Index(
                 fields=["archive_action", "archive_date", "id", "dossier_type"],
                 name="dossier_archive_pending_idx",
+                condition=Q(is_open=False, archive_state="", legal_hold_reason=""),
+            ),
+            # The archive API's due list without an action: all due dossiers by date.
+            models.Index(
+                fields=["archive_date", "id"],
+                name="dossier_archive_due_idx",
                 condition=Q(is_open=False, archive_state="", legal_hold_reason=""),
             ),
             # Dossiers about the same property (places.selectors): by address object or

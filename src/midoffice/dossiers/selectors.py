@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Field, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from midoffice.accounts.models import Role, User
 from midoffice.accounts.permissions import RULES, Action
@@ -50,6 +52,22 @@ def dossier_visible_q(user: User) -> Q:
     return own_team | Q(assignee_id=user.pk)
 
 
+def _visible_within(user: User, *, team_id: int | None, assignee_id: int | None) -> Q:
+    """:func:`dossier_visible_q` for a list already limited to one team or one assignee.
+
+    Where that limit implies the rule - one of the user's own teams, or (for whom the rule
+    includes it) the user's own work - the condition is left out: the same rows, but one
+    plain index range instead of an OR of two, so the queue's counts are read from the
+    index alone (ADR 30).
+    """
+    if user.is_active:
+        if team_id is not None and team_id in user_team_ids(user):
+            return Q()
+        if assignee_id is not None and assignee_id == user.pk and not user.sees_all_teams:
+            return Q()
+    return dossier_visible_q(user)
+
+
 def dossier_list_visible(*, user: User) -> QuerySet[Dossier]:
     return Dossier.objects.filter(dossier_visible_q(user))
 
@@ -84,7 +102,9 @@ def dossier_queue(
     The ordering matches the partial indexes on (team, deadline, id) and
     (assignee, deadline, id), so deep pages stay fast with keyset paging.
     """
-    qs = dossier_list_visible(user=user).filter(is_open=True)
+    qs = Dossier.objects.filter(
+        _visible_within(user, team_id=team_id, assignee_id=assignee_id), is_open=True
+    )
     if team_id is not None:
         qs = qs.filter(team_id=team_id)
     if assignee_id is not None:
@@ -96,6 +116,23 @@ def dossier_queue(
     if overdue_on is not None:
         qs = qs.filter(deadline__lt=overdue_on)
     return qs.order_by("deadline", "id")
+
+
+def dossier_unassigned_in_teams(*, user: User, limit: int = 10) -> QuerySet[Dossier]:
+    """Open dossiers nobody has yet in the user's teams, by deadline (the home page).
+
+    The user's own teams are visible to them by the access rule, so this reads the small
+    partial index of unassigned open dossiers alone.
+    """
+    return (
+        Dossier.objects.filter(
+            team_id__in=user_team_ids(user) if user.is_active else [],
+            is_open=True,
+            assignee__isnull=True,
+        )
+        .select_related("status", "dossier_type", "team", "requester")
+        .order_by("deadline", "id")[:limit]
+    )
 
 
 # --- The workbench: queues, deadline marks, timeline, contacts, notifications ------------
@@ -122,45 +159,175 @@ class QueuePage:
     counts: dict[str, int]
 
 
-def _cursor_encode(dossier: Dossier) -> str:
-    day = dossier.deadline.isoformat() if dossier.deadline else "-"
-    return f"{day}.{dossier.pk}"
+@dataclass(frozen=True)
+class ListOrder:
+    """The order of a dossier list: ``key`` NULLS LAST then id, ascending or descending.
+
+    Each order matches indexes on (``key``, id) - or on id alone when ``key`` is empty -
+    so :func:`keyset_page` reads a page deep in a list as cheaply as the first (ADR 30).
+    ``tag`` starts the list's cursors, so a cursor of another list is refused.
+    """
+
+    tag: str
+    key: str = ""
+    descending: bool = False
 
 
-def _cursor_decode(cursor: str) -> tuple[dt.date | None, int]:
+#: Open dossiers (the queues): by deadline, suspended ones (no deadline) last.
+QUEUE_ORDER = ListOrder(tag="", key="deadline")
+#: Closed dossiers: most recently closed first.
+CLOSED_ORDER = ListOrder(tag="c", key="closed_at", descending=True)
+#: All dossiers: newest first.
+ALL_ORDER = ListOrder(tag="n", descending=True)
+#: What changed since a moment: oldest change first, so a copy can resume where it was.
+CHANGED_ORDER = ListOrder(tag="w", key="changed_at")
+
+
+def _cursor_encode(order: ListOrder, dossier: Dossier) -> str:
+    if not order.key:
+        return f"{order.tag}{dossier.pk}"
+    value = getattr(dossier, order.key)
+    return f"{order.tag}{value.isoformat() if value is not None else '-'}.{dossier.pk}"
+
+
+def _cursor_decode(order: ListOrder, cursor: str) -> tuple[object | None, int]:
+    """(key value or None for the part without one, last id) from a cursor."""
     try:
-        day_text, id_text = cursor.split(".", 1)
-        return (None if day_text == "-" else dt.date.fromisoformat(day_text)), int(id_text)
+        if order.tag and not cursor.startswith(order.tag):
+            raise ValueError(cursor)
+        body = cursor[len(order.tag) :]
+        if not order.key:
+            return None, int(body)
+        value_text, id_text = body.rsplit(".", 1)
+        last_id = int(id_text)
+        if value_text == "-":
+            return None, last_id
+        if order.key == "deadline":
+            return dt.date.fromisoformat(value_text), last_id
+        moment = dt.datetime.fromisoformat(value_text)
+        if moment.tzinfo is None:
+            raise ValueError(cursor)
+        return moment, last_id
     except ValueError:
         raise UserError("Deze pagina bestaat niet (meer). Begin opnieuw bovenaan.") from None
+
+
+def keyset_page(
+    qs: QuerySet[Dossier], *, order: ListOrder, cursor: str | None, page_size: int
+) -> tuple[list[Dossier], str | None]:
+    """One page of ``qs`` in ``order``, after ``cursor``; and the cursor of the next page.
+
+    Two index-friendly range scans instead of one ``NULLS LAST`` sort: first the dossiers
+    with a value of the key, in (key, id) order, then - once those run out - those without
+    one in id order. Both read an index on (filter key, key, id) from the cursor on, so a
+    page deep in a list costs what the first does, and the order is the same on SQLite
+    (which sorts NULLs first) and PostgreSQL.
+    """
+    rows = _keyset_rows(qs, order=order, cursor=cursor, limit=page_size + 1)
+    next_cursor = _cursor_encode(order, rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
+def keyset_page_merged(
+    parts: list[QuerySet[Dossier]], *, order: ListOrder, cursor: str | None, page_size: int
+) -> tuple[list[Dossier], str | None]:
+    """:func:`keyset_page` over the union of ``parts``, each read in its own index order.
+
+    For a filter that names several index keys at once (a status code is one status per
+    dossier type): the database cannot read several ranges of an index as one ordered
+    range, so each part gives its next rows from the same cursor and they are merged here.
+    """
+    if len(parts) == 1:
+        return keyset_page(parts[0], order=order, cursor=cursor, page_size=page_size)
+    found: dict[int, Dossier] = {}
+    for part in parts:
+        for row in _keyset_rows(part, order=order, cursor=cursor, limit=page_size + 1):
+            found[row.pk] = row
+    rows = sorted(found.values(), key=lambda row: _sort_key(order, row))
+    next_cursor = _cursor_encode(order, rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
+def _sort_key(order: ListOrder, row: Dossier) -> tuple[object, ...]:
+    """The list's order as a Python sort key: values first (NULLS LAST), then by id."""
+    sign = -1 if order.descending else 1
+    value = getattr(row, order.key) if order.key else None
+    if value is None:
+        return (1, 0.0, sign * row.pk)
+    if isinstance(value, dt.datetime):
+        number = value.timestamp()
+    elif isinstance(value, dt.date):
+        number = float(value.toordinal())
+    else:
+        number = 0.0
+    return (0, sign * number, sign * row.pk)
+
+
+def _after_row(key: str, value: object, last_id: int, descending: bool) -> RawSQL:
+    """``(key, id) > (value, last_id)`` (``<`` backwards): a row-value comparison, which
+    PostgreSQL reads as one range of the (…, key, id) index starting at the cursor - also
+    inside a long run of equal keys (every dossier has the same ``changed_at`` after
+    the upgrade that added it), where ``key >= v AND NOT (key = v AND id <= last)`` would
+    read and skip every row of the run before the cursor."""
+    table = Dossier._meta.db_table
+    field = Dossier._meta.get_field(key)
+    assert isinstance(field, Field)
+    column = field.column
+    if isinstance(value, dt.datetime):
+        param = connection.ops.adapt_datetimefield_value(value)
+    elif isinstance(value, dt.date):
+        param = connection.ops.adapt_datefield_value(value)
+    else:
+        raise TypeError(f"no keyset comparison for {value!r}")
+    sign = "<" if descending else ">"
+    sql = f'("{table}"."{column}", "{table}"."id") {sign} (%s, %s)'
+    return RawSQL(sql, (param, last_id), output_field=BooleanField())  # noqa: S611 - names from _meta
+
+
+def _keyset_rows(
+    qs: QuerySet[Dossier], *, order: ListOrder, cursor: str | None, limit: int
+) -> list[Dossier]:
+    """Up to ``limit`` rows of ``qs`` in ``order`` after ``cursor`` (see keyset_page)."""
+    page_size = limit - 1
+    ids = "-id" if order.descending else "id"
+    id_past = "id__lt" if order.descending else "id__gt"
+    value, last_id = _cursor_decode(order, cursor) if cursor else (None, 0)
+    if not order.key:
+        page_qs = qs.filter(**{id_past: last_id}) if cursor else qs
+        rows = list(page_qs.order_by(ids)[: page_size + 1])
+    else:
+        key = order.key
+        in_null_part = cursor is not None and value is None
+        rows = []
+        if not in_null_part:
+            valued = qs.filter(**{f"{key}__isnull": False})
+            by_key = f"-{key}" if order.descending else key
+            if cursor and connection.vendor != "postgresql":
+                # SQLite reads a row-value comparison as a range on the key alone, so it
+                # would skip a long run of equal keys row by row: first the rest of that
+                # run (key = v, id past the cursor), then the keys past v - two ranges.
+                rows = list(valued.filter(**{key: value, id_past: last_id}).order_by(ids)[:limit])
+                if len(rows) < limit:
+                    past = f"{key}__lt" if order.descending else f"{key}__gt"
+                    later = valued.filter(**{past: value}).order_by(by_key, ids)
+                    rows += list(later[: limit - len(rows)])
+            else:
+                if cursor:
+                    valued = valued.filter(_after_row(key, value, last_id, order.descending))
+                rows = list(valued.order_by(by_key, ids)[:limit])
+        if len(rows) <= page_size:
+            unvalued = qs.filter(**{f"{key}__isnull": True})
+            if in_null_part:
+                unvalued = unvalued.filter(**{id_past: last_id})
+            rows += list(unvalued.order_by(ids)[: page_size + 1 - len(rows)])
+    return rows
 
 
 def queue_keyset_page(
     qs: QuerySet[Dossier], *, cursor: str | None, page_size: int
 ) -> tuple[list[Dossier], str | None]:
-    """One page in the order (deadline NULLS LAST, id), after ``cursor``.
-
-    Two index-friendly range scans instead of one ``NULLS LAST`` sort: first the
-    dossiers with a deadline in (deadline, id) order, then — once those run out — the
-    suspended ones without a deadline in id order. Both use the partial index on
-    (team|assignee, deadline, id), so a page deep in the queue costs what the first does,
-    and the order is the same on SQLite (which sorts NULLs first) and PostgreSQL.
-    """
-    day, last_id = _cursor_decode(cursor) if cursor else (dt.date.min, 0)
-    in_null_part = cursor is not None and day is None
-    rows: list[Dossier] = []
-    if not in_null_part:
-        dated = qs.filter(deadline__isnull=False)
-        if cursor:
-            dated = dated.filter(deadline__gte=day).exclude(deadline=day, id__lte=last_id)
-        rows = list(dated.order_by("deadline", "id")[: page_size + 1])
-    if len(rows) <= page_size:
-        undated = qs.filter(deadline__isnull=True)
-        if in_null_part:
-            undated = undated.filter(id__gt=last_id)
-        rows += list(undated.order_by("id")[: page_size + 1 - len(rows)])
-    next_cursor = _cursor_encode(rows[page_size - 1]) if len(rows) > page_size else None
-    return rows[:page_size], next_cursor
+    """One page of a queue in (deadline NULLS LAST, id) order (:func:`keyset_page`)."""
+    return keyset_page(qs, order=QUEUE_ORDER, cursor=cursor, page_size=page_size)
 
 
 def dossier_queue_page(

@@ -132,14 +132,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     extra: dict[str, Any] = {}
     if not is_htmx(request):
-        team_ids = selectors.user_team_ids(user)
         today = clock.today()
         calendar = selectors.town_calendar()
-        waiting = (
-            selectors.dossier_queue(user=user)
-            .filter(team_id__in=team_ids, assignee__isnull=True)
-            .select_related("status", "dossier_type", "team", "requester")[:10]
-        )
+        waiting = selectors.dossier_unassigned_in_teams(user=user, limit=10)
         extra["unassigned"] = [
             (d, selectors.deadline_mark(d, today=today, calendar=calendar)) for d in waiting
         ]

@@ -1,0 +1,237 @@
+"""Every list the API offers is read in an index's order (issue 24, ADR 30).
+
+For each list - no filter, open, closed, each filter alone and with ``open``, what changed
+since a moment - the SQL the API really runs (first page and the page after a cursor) is
+explained on a table of a few thousand dossiers with fresh statistics. PostgreSQL: no Sort
+node (with sequential and bitmap scans off, so an index must be used) and no sequential
+scan of the dossiers. SQLite: no temporary B-tree for ORDER BY.
+Either means the database would read and sort every matching dossier for each page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from midoffice.catalog.models import StatusType
+from midoffice.dossiers.models import Dossier
+from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 4000
+TABLE = Dossier._meta.db_table
+
+#: The lists and combinations the API offers and the workbench's screens use.
+LISTS = [
+    "",
+    "open=true",
+    "open=false",
+    "team=t0",
+    "team=t0&open=true",
+    "team=t0&open=false",
+    "type=type-0",
+    "type=type-0&open=true",
+    "type=type-0&open=false",
+    "status=in-behandeling",
+    "status=in-behandeling&open=true",
+    "status=afgesloten&open=false",
+    "assignee=h0",
+    "assignee=h0&open=true",
+    "assignee=h0&open=false",
+    "overdue=true",
+    "team=t0&overdue=true",
+    "team=t0&assignee=h0&open=true",
+    "changed_since=2026-01-01T00:00:00Z",
+    # The archive's list of due dossiers (oldest due first), with and without an action.
+    "/api/v1/archive/due/?",
+    "/api/v1/archive/due/?action=keep",
+]
+
+
+@pytest.fixture
+def big_table(db: Any) -> APIClient:
+    """ROWS dossiers over 3 teams, 6 types, 6 handlers; about 70 % closed."""
+    teams = [TeamFactory(code=f"t{i}") for i in range(3)]
+    types = [DossierTypeFactory(code=f"type-{i}", team=teams[i % 3]) for i in range(6)]
+    handlers = [UserFactory(username=f"h{i}", teams=[teams[i % 3]]) for i in range(6)]
+    status = {
+        (s.dossier_type_id, s.code): s.pk for s in StatusType.objects.filter(dossier_type__in=types)
+    }
+    closed_code = "afgesloten"
+    assert any(code == closed_code for _, code in status), sorted({c for _, c in status})
+    start = timezone.now() - dt.timedelta(days=1000)
+    today = timezone.localdate()
+    rows = []
+    for n in range(ROWS):
+        kind = types[n % 6]
+        is_open = n % 10 >= 7
+        received = start + dt.timedelta(hours=6 * n)
+        rows.append(
+            Dossier(
+                reference=f"2020-{n:06d}",
+                dossier_type=kind,
+                subject="Vraag",
+                status_id=status[(kind.pk, "in-behandeling" if is_open else closed_code)],
+                is_open=is_open,
+                team_id=kind.team_id,
+                assignee=handlers[(n // 6) % 6] if n % 4 else None,
+                received_at=received,
+                closed_at=None if is_open else received + dt.timedelta(days=20),
+                archive_action="" if is_open else ("keep", "destroy")[n % 2],
+                archive_date=None if is_open else (received + dt.timedelta(days=30)).date(),
+                deadline=None if n % 13 == 0 else today + dt.timedelta(days=n % 200 - 50),
+                changed_at=received,
+            )
+        )
+    Dossier.objects.bulk_create(rows, batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {TABLE}")
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="koppeling", system=True))
+    return client
+
+
+def _list_queries(client: APIClient, query: str) -> list[str]:
+    """The SQL of the list's first page and of the page after it (keyset cursor)."""
+    url = (
+        f"{query}&page_size=20"
+        if query.startswith("/")
+        else f"/api/v1/dossiers/?page_size=20&{query}"
+    )
+    sql: list[str] = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, (query, response.content)
+        sql += [q["sql"] for q in captured.captured_queries if f'FROM "{TABLE}"' in q["sql"]]
+        url = response.json()["next"]
+        assert url, f"{query}: expected a second page"
+    assert sql
+    return sql
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+def _postgresql_problems(sql: str) -> list[str]:
+    # A few thousand rows are few enough that sorting a filter's couple of hundred rows
+    # looks cheaper to the planner than reading them in order; at a million it is not. So
+    # the plan's shape is checked with sequential and bitmap scans off: the planner must
+    # then use an index, and sorts only when no index gives the list's order.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_bitmapscan")
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    problems = []
+    for node in _nodes(plan[0]["Plan"]):
+        if node["Node Type"] == "Sort":
+            problems.append(f"Sort on {node.get('Sort Key')}")
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == TABLE:
+            problems.append("Seq Scan on dossiers")
+    return problems
+
+
+def _sqlite_problems(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        details = [row[-1] for row in cursor.fetchall()]
+    return [d for d in details if "TEMP B-TREE FOR ORDER BY" in d]
+
+
+def _problems(client: APIClient, query: str) -> str:
+    problems: list[str] = []
+    for sql in _list_queries(client, query):
+        found = (
+            _postgresql_problems(sql)
+            if connection.vendor == "postgresql"
+            else _sqlite_problems(sql)
+        )
+        problems += [f"{p}\n    in {sql}" for p in found]
+    return "\n".join(problems)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", LISTS)
+def test_every_list_is_read_in_an_index_order_on_postgresql(
+    big_table: APIClient, query: str
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    problems = _problems(big_table, query)
+    assert not problems, f"?{query}:\n{problems}"
+
+
+@pytest.mark.parametrize("query", LISTS)
+def test_every_list_is_read_in_an_index_order_on_sqlite(big_table: APIClient, query: str) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plans")
+    problems = _problems(big_table, query)
+    assert not problems, f"?{query}:\n{problems}"
+
+
+def _walk(client: APIClient, url: str) -> list[str]:
+    seen: list[str] = []
+    next_url: str | None = url
+    while next_url:
+        body = client.get(next_url).json()
+        seen += [d["reference"] for d in body["results"]]
+        next_url = body["next"]
+    return seen
+
+
+def test_each_list_pages_in_its_order_and_a_status_over_several_types_merges(db: Any) -> None:
+    team = TeamFactory(code="t0")
+    types = [DossierTypeFactory(code=f"type-{i}", team=team) for i in range(2)]
+    status = {
+        (s.dossier_type_id, s.code): s.pk for s in StatusType.objects.filter(dossier_type__in=types)
+    }
+    today = timezone.localdate()
+    start = timezone.now() - dt.timedelta(days=100)
+    made = []
+    for n in range(14):
+        kind = types[n % 2]
+        is_open = n % 3 != 0
+        made.append(
+            Dossier.objects.create(
+                reference=f"2026-{n:06d}",
+                dossier_type=kind,
+                subject="Vraag",
+                status_id=status[(kind.pk, "in-behandeling" if is_open else "afgesloten")],
+                is_open=is_open,
+                team=team,
+                received_at=start + dt.timedelta(days=n),
+                closed_at=None if is_open else start + dt.timedelta(days=50 - n),
+                deadline=None if n % 5 == 0 else today + dt.timedelta(days=(n * 7) % 11),
+            )
+        )
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="koppeling", system=True))
+    open_ones = [d for d in made if d.is_open]
+    by_deadline = sorted(open_ones, key=lambda d: (d.deadline is None, d.deadline or today, d.pk))
+    assert _walk(client, "/api/v1/dossiers/?open=true&page_size=3") == [
+        d.reference for d in by_deadline
+    ]
+    # One status code, one status per type: two index ranges merged into one order.
+    assert _walk(client, "/api/v1/dossiers/?status=in-behandeling&open=true&page_size=2") == [
+        d.reference for d in by_deadline
+    ]
+    closed = sorted((d for d in made if not d.is_open), key=lambda d: d.closed_at, reverse=True)
+    assert _walk(client, "/api/v1/dossiers/?open=false&page_size=2") == [
+        d.reference for d in closed
+    ]
+    newest_first = [d.reference for d in sorted(made, key=lambda d: d.pk, reverse=True)]
+    assert _walk(client, "/api/v1/dossiers/?page_size=4") == newest_first
