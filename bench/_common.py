@@ -159,3 +159,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def signing_env(data_dir: Path) -> dict[str, str]:
+    """A demo signing certificate and its root in ``data_dir``, and a timestamp authority
+    that is configured but not reached: production start-up (``midoffice check``, run by
+    ``migrate`` and by gunicorn's master) requires both (ADR 22a); no page measured signs."""
+    from midoffice.integrations.signing.democert import generate_demo_p12, root_path_for
+
+    p12 = generate_demo_p12(path=data_dir / "bench-signing.p12")
+    return {
+        "MIDOFFICE_SIGNING_P12": str(p12),
+        "MIDOFFICE_SIGNING_TRUST_ROOT": str(root_path_for(p12)),
+        "MIDOFFICE_SIGNING_TSA_URL": "http://127.0.0.1:9/tsa",  # discard port: never asked
+    }

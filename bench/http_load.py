@@ -27,6 +27,8 @@ from pathlib import Path
 
 from _common import BIN, ROOT, free_port, log
 
+from midoffice.core import gunicorn_conf
+
 
 @dataclass
 class Result:
@@ -166,14 +168,18 @@ def without_param(path: str, name: str) -> str:
     return urllib.parse.urlunsplit(("", "", parts.path, urllib.parse.urlencode(query), ""))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of one process so far (0 when it is gone)."""
+def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """User plus system CPU time of one process so far (0 when it is gone); with
+    ``reaped_children``, also that of its children that ended and were waited for."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -193,26 +199,33 @@ class Server:
         return pids
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the master and its workers (Linux /proc)."""
-        return sum(_cpu_seconds(p) for p in [self.pid, *self.workers()])
+        """CPU time used so far by the master and its workers (Linux /proc), counting
+        workers that gunicorn already replaced (``max_requests``): the master reaps them."""
+        live = sum(_cpu_seconds(p) for p in self.workers())
+        return _cpu_seconds(self.pid, reaped_children=True) + live
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, log_path: Path) -> Iterator[Server]:
-    """The product's WSGI app under gunicorn on a free loopback port."""
+def gunicorn(
+    env: dict[str, str], *, workers: int | None = None, log_path: Path
+) -> Iterator[Server]:
+    """The product's WSGI app under gunicorn on a free loopback port, configured by the
+    production configuration file (``midoffice.core.gunicorn_conf``: workers, timeouts,
+    worker recycling; ADR 31) - ``workers`` overrides its worker count when given."""
     port = free_port()
+    argv = [
+        str(BIN / "gunicorn"),
+        "-c",
+        "python:midoffice.core.gunicorn_conf",
+        "midoffice.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+    ]
+    if workers is not None:
+        argv += ["-w", str(workers)]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "midoffice.wsgi",
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "120",
-            ],
+            argv,
             cwd=ROOT,
             env=env,
             stdout=log_file,
@@ -231,7 +244,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, log_path: Path) -> Iterat
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not answer within 60 s; see {log_path}")
                 time.sleep(0.2)
-            log(f"gunicorn ({workers} workers) up on port {port}, pid {process.pid}")
+            count = workers if workers is not None else gunicorn_conf.workers
+            log(f"gunicorn ({count} workers) up on port {port}, pid {process.pid}")
             yield Server(port, process.pid)
         finally:
             with contextlib.suppress(ProcessLookupError):

@@ -1,6 +1,16 @@
-"""gunicorn hooks: Django's start-up checks, and prometheus-client's multiprocess mode.
+"""gunicorn's configuration: the web server's settings, Django's start-up checks, and
+prometheus-client's multiprocess mode.
 
-Used as ``gunicorn -c python:midoffice.core.gunicorn_conf midoffice.wsgi …``.
+Used as ``gunicorn -c python:midoffice.core.gunicorn_conf midoffice.wsgi --bind …``, by the
+systemd unit and by the benchmark alike, so what is measured is what runs (ADR 31,
+docs/operations.md). An option on the command line or in ``GUNICORN_CMD_ARGS`` overrides
+the value here (e.g. ``--workers 8`` on a larger server).
+
+Workers: sync workers, two per core (four on the 2-core town server). A request spends a
+good part of its time waiting for PostgreSQL on the same machine, so two per core keep both
+cores busy without the memory and context switches of more; sync workers keep Django's
+one-connection-per-process model and make a slow request cost one worker, not a thread
+pool's shared GIL. nginx buffers slow clients, so no worker waits on a citizen's network.
 
 gunicorn does not run Django's system checks, which every management command (worker,
 scheduler, migrate) runs; so the master runs ``midoffice check`` once before it starts any
@@ -21,6 +31,18 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+#: Two sync workers per core (see above).
+workers = 2 * (os.cpu_count() or 1)
+worker_class = "sync"
+#: A request still running after 60 s is stopped (nginx waits 75 s for an answer).
+timeout = 60
+#: On reload or stop, requests under way get 30 s to finish.
+graceful_timeout = 30
+#: Each worker is replaced after about 2,000 requests (spread, so not all at once): what
+#: a long-lived process accumulates (memory fragmentation) does not build up.
+max_requests = 2000
+max_requests_jitter = 200
 
 
 def on_starting(server: Any) -> None:
