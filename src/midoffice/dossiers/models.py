@@ -406,6 +406,8 @@ class EventKind(models.TextChoices):
     SYSTEM_RECORD_UNLINKED = "system.record_unlinked", "Ontkoppeld in een maatsysteem"
     SYSTEM_STATUS_RECEIVED = "system.status_received", "Status uit een maatsysteem"
     SYSTEM_DOCUMENT_ADDED = "system.document_added", "Document uit een maatsysteem"
+    DOSIS_REFUSED = "dosis.refused", "Geweigerd door DOSIS (Mijn Burgerprofiel)"
+    DOSIS_RESENT = "dosis.resent", "Opnieuw naar DOSIS gestuurd (Mijn Burgerprofiel)"
 
 
 class Event(AppendOnlyModel):

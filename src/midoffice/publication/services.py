@@ -26,11 +26,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from midoffice.accounts.models import User
 from midoffice.catalog.models import StatusType
 from midoffice.core import clock
 from midoffice.core.memo import memoised
 from midoffice.core.outbox import Delivery, PermanentFailure, outbox_enqueue, outbox_handler
-from midoffice.dossiers.models import Dossier, StatusChange
+from midoffice.dossiers.events import event_record
+from midoffice.dossiers.models import Dossier, EventKind, StatusChange
 from midoffice.integrations import webhooks
 from midoffice.integrations.dosis import client as _client  # noqa: F401 - registers "magda"
 from midoffice.integrations.dosis import schema
@@ -279,7 +281,19 @@ def _flag(row: DosisRegistration, *, state: str, code: str = "", text: str) -> N
     row.reason_text = text[:500]
     row.resolved_at = clock.now()
     row.next_poll_at = None
-    row.save(update_fields=["state", "reason_code", "reason_text", "resolved_at", "next_poll_at"])
+    reason = f"{code}: {text}" if code else text
+    with transaction.atomic():  # the flag and its timeline event, together
+        row.save(
+            update_fields=["state", "reason_code", "reason_text", "resolved_at", "next_poll_at"]
+        )
+        event_record(
+            dossier=row.dossier,
+            kind=EventKind.DOSIS_REFUSED,
+            actor=None,
+            actor_label="DOSIS",
+            summary=f"Status {row.status_code} niet in Mijn Burgerprofiel: {reason}",
+            data={"dosis_registration": row.pk, "state": state, "reason_code": code[:40]},
+        )
     logger.warning(
         "DOSIS registration flagged",
         extra={"dosis_registration": row.pk, "state": state, "reason_code": code},
@@ -365,7 +379,11 @@ def _newer_registration_stands(row: DosisRegistration) -> bool:
 
 
 def _resend(
-    row: DosisRegistration, *, from_states: tuple[str, ...]
+    row: DosisRegistration,
+    *,
+    from_states: tuple[str, ...],
+    why: str,
+    actor: User | None = None,
 ) -> Literal["resent", "superseded", "skipped"]:
     """Send the row's status change again under a new question reference, rebuilt from
     the catalog as it is now (the fix); "superseded" when a newer status stands, "skipped"
@@ -415,6 +433,15 @@ def _resend(
             ordering_key=f"dosis:{change.dossier.reference}",
             idempotency_key=locked.idempotency_key,
         )
+        event_record(
+            dossier=change.dossier,
+            kind=EventKind.DOSIS_RESENT,
+            actor=actor,
+            actor_label="" if actor else "Midoffice",
+            summary=f"Status {locked.status_code} opnieuw naar DOSIS (poging {locked.attempts}): "
+            f"{why}",
+            data={"dosis_registration": locked.pk, "attempt": locked.attempts},
+        )
     row.refresh_from_db()
     return "resent"
 
@@ -445,7 +472,8 @@ def _apply_result(row: DosisRegistration, result: RegistrationResult, report: Po
         # Keep DOSIS's reason visible while the new attempt is on its way.
         row.reason_code, row.reason_text = code[:40], text[:500]
         row.save(update_fields=["reason_code", "reason_text"])
-        if _resend(row, from_states=(DosisRegistration.State.WAITING,)) == "resent":
+        why = f"DOSIS weigerde tijdelijk ({code}: {text})"
+        if _resend(row, from_states=(DosisRegistration.State.WAITING,), why=why) == "resent":
             report.resent += 1
         return
     if transient:
@@ -516,7 +544,12 @@ def dosis_retry(
         pk__in=list(registration_ids), state__in=DosisRegistration.FLAGGED
     ).order_by("id")
     for row in rows:
-        outcome = _resend(row, from_states=DosisRegistration.FLAGGED)
+        outcome = _resend(
+            row,
+            from_states=DosisRegistration.FLAGGED,
+            why="opnieuw verstuurd na herstel",
+            actor=actor if isinstance(actor, User) else None,
+        )
         if outcome == "resent":
             resent += 1
             logger.info(
