@@ -19,13 +19,28 @@ from midoffice.accounts.models import User
 from midoffice.accounts.permissions import Action, require
 from midoffice.core import clock
 from midoffice.core.errors import NotFound, UserError
-from midoffice.parties.identifiers import email_match_key, mask_insz
+from midoffice.parties.identifiers import email_match_key, mask_insz, normalise_insz
 from midoffice.parties.models import ContactPoint, Party, PartyChange, PartyLink
 
-#: Called (inside the transaction) when a link becomes active, with the canonical party:
-#: the publication layer registers the newly reachable dossiers in DOSIS (explicit hook,
-#: appended in ``AppConfig.ready()`` or by the caller's layer; must not do I/O).
+#: Called (inside the transaction) with a contact whose dossiers just became reachable
+#: under its national number: a link became active (the canonical contact) or staff
+#: recorded the contact's national number. The publication layer registers the newly
+#: reachable dossiers in DOSIS (explicit hook, appended in ``AppConfig.ready()``; must not
+#: do I/O).
 on_linked: list[Callable[[Party], object]] = []
+
+#: How a member of staff established who the citizen is (``PartyLink.proof`` and the
+#: national number's audit); the portal's own proofs are "link" and "code".
+STAFF_PROOFS = {
+    "id_card": "Identiteitskaart getoond aan het loket",
+    "eid_read": "eID gelezen met de kaartlezer",
+    "document": "Ander officieel document getoond (paspoort, verblijfskaart)",
+}
+PROOF_LABELS = {
+    "link": "Aanmeldlink naar het e-mailadres",
+    "code": "Code naar het e-mailadres",
+    **STAFF_PROOFS,
+}
 
 
 def linked_party_ids(party: Party) -> tuple[int, ...]:
@@ -59,7 +74,7 @@ def _audit(party: Party, actor: User | None, summary: str, link: PartyLink) -> N
         actor=actor,
         actor_label=label,
         summary=summary[:300],
-        data={"link": link.pk, "state": link.state, "reason": link.reason},
+        data={"link": link.pk, "state": link.state, "reason": link.reason, "proof": link.proof},
     )
 
 
@@ -71,7 +86,8 @@ def _activate(link: PartyLink, actor: User | None) -> None:
     link.save(update_fields=["state", "decided_at", "decided_by"])
     masked = mask_insz(link.canonical.insz or "")
     _audit(link.linked, actor, f"Gekoppeld aan {link.canonical.display_name} ({masked})", link)
-    _audit(link.canonical, actor, f"Gekoppeld: {link.linked.display_name} ({link.email})", link)
+    how = link.email or PROOF_LABELS.get(link.proof, link.proof)
+    _audit(link.canonical, actor, f"Gekoppeld: {link.linked.display_name} ({how})", link)
     for hook in on_linked:
         hook(link.canonical)
 
@@ -214,3 +230,125 @@ def pending_links() -> list[PartyLink]:
         .select_related("canonical", "linked")
         .order_by("created_at", "pk")
     )
+
+
+def _staff_proof(proof: str) -> str:
+    if proof not in STAFF_PROOFS:
+        raise UserError("Kies hoe je de identiteit van de burger controleerde.", field="proof")
+    return proof
+
+
+@transaction.atomic
+def national_number_record(*, actor: User, party: Party, insz: str, proof: str) -> Party:
+    """A member of staff records the national number of a contact that had none (checked
+    with ``proof``): audited, and its open dossiers (and those of its linked contacts)
+    are registered in DOSIS like after a link (``on_linked``)."""
+    require(actor, Action.REGISTER_CONTACT)
+    number = normalise_insz(insz)
+    proof = _staff_proof(proof)
+    party = Party.objects.select_for_update().get(pk=party.pk)
+    if party.insz == number:
+        return party
+    if party.insz:
+        raise UserError(
+            "Dit contact heeft al een ander rijksregisternummer. Een rijksregisternummer "
+            "wijzigen we niet: vraag het na bij de beheerder.",
+            field="insz",
+        )
+    if party.kind == Party.Kind.ORGANISATION or party.kbo:
+        raise UserError("Een organisatie heeft geen rijksregisternummer.", field="insz")
+    if Party.objects.filter(insz=number).exclude(pk=party.pk).exists():
+        raise UserError(
+            "Er bestaat al een contact met dit rijksregisternummer. Koppel de twee "
+            "contacten in plaats daarvan.",
+            field="insz",
+        )
+    linked_to = canonical_insz(party)
+    if linked_to and linked_to != number:
+        raise UserError(
+            "Dit contact is gekoppeld aan een contact met een ander rijksregisternummer. "
+            "Ontkoppel eerst.",
+            field="insz",
+        )
+    party.insz = number
+    party.save(update_fields=["insz", "updated_at"])
+    label = (actor.get_full_name() or actor.username)[:120]
+    PartyChange.objects.create(
+        party=party,
+        actor=actor,
+        actor_label=label,
+        summary=f"Rijksregisternummer geregistreerd ({mask_insz(number)}): {STAFF_PROOFS[proof]}"[
+            :300
+        ],
+        data={"insz": mask_insz(number), "proof": proof},
+    )
+    for hook in on_linked:
+        hook(party)
+    return party
+
+
+def _staff_link_refusal(canonical: Party, other: Party) -> str:
+    """Why staff may not link these two by hand (ADR 29's contested cases), or ""."""
+    if canonical.pk == other.pk:
+        return "Kies een ander contact: een contact koppel je niet aan zichzelf."
+    for party in (canonical, other):
+        if party.kind == Party.Kind.ORGANISATION or party.kbo:
+            return "Een organisatie koppel je niet aan een burger."
+    if not canonical.insz:
+        return (
+            "Geen van beide contacten heeft een rijksregisternummer. Registreer eerst het "
+            "rijksregisternummer bij een van beide."
+        )
+    if other.insz:
+        return (
+            "Beide contacten hebben een rijksregisternummer: dat zijn twee verschillende "
+            "personen. Ze worden niet gekoppeld."
+        )
+    open_links = PartyLink.objects.filter(
+        state__in=[PartyLink.State.ACTIVE, PartyLink.State.PENDING]
+    )
+    if open_links.filter(canonical=canonical, linked=other).exists():
+        return (
+            "Deze contacten zijn al gekoppeld of hun koppeling wacht op een beslissing: "
+            "beslis daar."
+        )
+    if open_links.filter(linked=other, state=PartyLink.State.ACTIVE).exists():
+        return "Dit contact is al aan een ander contact gekoppeld. Ontkoppel dat eerst."
+    if open_links.filter(linked=canonical, state=PartyLink.State.ACTIVE).exists():
+        return "Het contact met het rijksregisternummer is zelf aan een ander contact gekoppeld."
+    return ""
+
+
+@transaction.atomic
+def staff_link(*, actor: User, party: Party, other: Party, proof: str) -> PartyLink:
+    """A member of staff links two contacts of one citizen after checking the citizen's
+    identity (``proof``, e.g. the identity card at the counter): the contact with the
+    national number becomes canonical, nothing is merged, the link is active at once,
+    audited on both contacts and undoable like any other. Contested cases are refused."""
+    require(actor, Action.REGISTER_CONTACT)
+    proof = _staff_proof(proof)
+    locked = {
+        p.pk: p for p in Party.objects.select_for_update().filter(pk__in=[party.pk, other.pk])
+    }
+    first, second = locked[party.pk], locked[other.pk]
+    canonical, linked = (second, first) if second.insz and not first.insz else (first, second)
+    refusal = _staff_link_refusal(canonical, linked)
+    if refusal:
+        raise UserError(refusal, field="other")
+    # A citizen's own refusal of this pair does not bind staff who saw the identity card;
+    # the new link stands beside the old rows (the states are the history). No e-mail
+    # address was proven here: the proof is the staff member's check.
+    now = clock.now()
+    link = PartyLink.objects.create(
+        canonical=canonical,
+        linked=linked,
+        email="",
+        proof=proof,
+        state=PartyLink.State.PENDING,
+        reason=PartyLink.Reason.NONE,
+        created_at=now,
+        decided_at=now,
+        decided_by=actor,
+    )
+    _activate(link, actor)
+    return link

@@ -49,6 +49,13 @@ class Party(models.Model):
         return self.display_name
 
     @property
+    def insz_masked(self) -> str:
+        """The national number for staff pages: the birth date part only."""
+        from midoffice.parties.identifiers import mask_insz
+
+        return mask_insz(self.insz) if self.insz else ""
+
+    @property
     def primary_email(self) -> str | None:
         point = (
             self.contact_points.filter(kind=ContactPoint.Kind.EMAIL)
@@ -236,3 +243,18 @@ class PartyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.linked_id} → {self.canonical_id} ({self.state})"
+
+    @property
+    def canonical_insz_masked(self) -> str:
+        """The canonical contact's national number for staff pages: birth date part only
+        (two contacts of one family often share a name)."""
+        from midoffice.parties.identifiers import mask_insz
+
+        return mask_insz(self.canonical.insz or "")
+
+    @property
+    def proof_label(self) -> str:
+        """How the citizen's identity was proven, in Dutch."""
+        from midoffice.parties.linking import PROOF_LABELS
+
+        return PROOF_LABELS.get(self.proof, self.proof)

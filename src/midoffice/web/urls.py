@@ -28,6 +28,7 @@ urlpatterns = [
     # ADR 29: linked citizen contacts, the staff decisions.
     path("koppelingen/", links.party_links_pending, name="party_links"),
     path("koppelingen/<int:link_id>/", links.party_link_decide, name="party_link_decide"),
+    path("contacten/<int:party_id>/koppelen/", links.party_link_create, name="party_link_create"),
     path("dossiers/<str:reference>/", dossier.dossier_detail, name="dossier"),
     path("dossiers/<str:reference>/nemen/", dossier.dossier_take, name="dossier_take"),
     path("dossiers/<str:reference>/toewijzen/", dossier.dossier_assign, name="dossier_assign"),

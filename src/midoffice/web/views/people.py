@@ -22,6 +22,7 @@ from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import notices, selectors
 from midoffice.dossiers import search as search_module
 from midoffice.dossiers import services as dossier_services
+from midoffice.parties import linking
 from midoffice.parties import selectors as party_selectors
 from midoffice.parties import services as party_services
 from midoffice.parties.linking import party_links
@@ -85,6 +86,7 @@ EDIT_ANCHORS = {
     "primary": "",
     "remove": "",
     "consent": "toestemming",
+    "insz": "rijksregisternummer",
 }
 
 
@@ -135,6 +137,12 @@ def _contact_change(user: User, party: Party, form: str, data: QueryDict) -> str
         )
         verdict = "akkoord" if consent.granted else "geweigerd"
         return f"Toestemming {consent.get_channel_display()} geregistreerd: {verdict}."
+    if form == "insz":
+        # ADR 29: a national number staff checked reaches DOSIS like a link does.
+        linking.national_number_record(
+            actor=user, party=party, insz=data.get("insz", ""), proof=data.get("proof", "")
+        )
+        return "Het rijksregisternummer is bewaard."
     raise UserError("Onbekende wijziging.")
 
 
@@ -148,6 +156,7 @@ def contact_edit(request: HttpRequest, party_id: int) -> HttpResponse:
     if not permissions.may(user, Action.REGISTER_CONTACT):
         raise PermissionDenied(permissions.MESSAGES[Action.REGISTER_CONTACT])
     context: dict[str, Any] = {
+        "identity_proofs": linking.STAFF_PROOFS.items(),
         "consent_sources": STAFF_CONSENT_SOURCES,
         "consent_channels": ConsentChannel.choices,
         "channels": Channel.choices,
