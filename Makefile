@@ -52,14 +52,18 @@ types: setup
 migrations-check: setup
 	MIDOFFICE_DEBUG=true $(BIN)/midoffice makemigrations --check --dry-run
 
+# Parallel pytest workers (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one
+# process (e.g. to debug a test).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+
 pytest: setup
 	bash scripts/test-system-deps.sh
 	@# With a PostgreSQL leg to come, tests marked "once" wait for it (tests/conftest.py).
-	env -u DATABASE_URL MIDOFFICE_TEST_ONCE_ELSEWHERE=$(if $(DATABASE_URL),1,0) \
-		$(BIN)/pytest -q -p no:cacheprovider
+	env -u DATABASE_URL MIDOFFICE_TEST_ONCE_ELSEWHERE=$(if $(DATABASE_URL),1,0) $(PYTEST)
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL"; \
-		$(BIN)/pytest -q -p no:cacheprovider; \
+		$(PYTEST); \
 	else echo "DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test: lint types migrations-check pytest
