@@ -136,7 +136,9 @@ def test_portal_oidc_sign_in_dossier_and_follow_up_question(
 
         plan = tmp_path / "plannen.pdf"
         plan.write_bytes(b"%PDF-1.4\n%%EOF\n")
-        page.get_by_label("Je vraag").fill("Hierbij de plannen. Mag de carport 4 meter breed zijn?")
+        page.get_by_label("Je vraag", exact=True).fill(
+            "Hierbij de plannen. Mag de carport 4 meter breed zijn?"
+        )
         page.get_by_label("Bijlage (niet verplicht)").set_input_files(str(plan))
         page.get_by_role("button", name="Vraag versturen").click()
         page.wait_for_url(f"**/mijn/dossiers/{reference}")

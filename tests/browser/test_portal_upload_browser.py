@@ -128,7 +128,9 @@ def test_portal_upload_the_handler_sees_and_opens_it(tab, live_server, town, tmp
     tab.goto(f"{live_server.url}/mijn/dossiers/{dossier.reference}")
     plans = tmp_path / "plannen.pdf"
     plans.write_bytes(_plans_pdf())
-    tab.get_by_label("Je vraag").fill("Hierbij de plannen. Mag de carport 4 meter breed zijn?")
+    tab.get_by_label("Je vraag", exact=True).fill(
+        "Hierbij de plannen. Mag de carport 4 meter breed zijn?"
+    )
     tab.get_by_label("Bijlage (niet verplicht)").set_input_files(str(plans))
     tab.get_by_role("button", name="Vraag versturen").click()
     tab.get_by_text("Je vraag is verstuurd").wait_for()
