@@ -90,3 +90,18 @@ def test_a_message_body_keeps_its_lines_but_not_its_spoofing_characters():
 
     body = "Beste,\n\nZie factuur\u202egnp.exe\n\u200b\u200b\nGroeten"
     assert display_body(body) == "Beste,\n\nZie factuurgnp.exe\n\nGroeten"
+
+
+def test_the_fast_path_skips_only_characters_the_careful_path_keeps() -> None:
+    """display_text looks at each character only when the text holds one it removes or
+    replaces; every other character, all of Unicode through, is kept as it is."""
+    from midoffice.core.display import _NEEDS_CARE, _WHITESPACE, _careful
+
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # surrogates are not characters of a str
+        text = f"a{chr(point)}b"
+        if _NEEDS_CARE.search(text) is None:
+            assert _careful(text) == _WHITESPACE.sub(" ", text).strip(), hex(point)
+        elif chr(point) not in "\u200c\u200d":  # joiners are kept between letters
+            assert _careful(text) != text, hex(point)

@@ -211,10 +211,15 @@ class OnDossier(Protocol):
 
 
 def user_team_ids(user: User) -> list[int]:
-    """The ids of the user's teams, cached on the user object (one request asks often)."""
+    """The ids of the user's teams, cached on the user object (one request asks often);
+    from ``prefetch_related("teams")`` when the user was read with it (a list of users)."""
     team_ids: list[int] | None = getattr(user, "_midoffice_team_ids", None)
     if team_ids is None:
-        team_ids = list(user.teams.values_list("id", flat=True))
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("teams")
+        if prefetched is not None:
+            team_ids = [team.pk for team in prefetched]
+        else:
+            team_ids = list(user.teams.values_list("id", flat=True))
         user._midoffice_team_ids = team_ids  # type: ignore[attr-defined]  # per-request cache
     return team_ids
 

@@ -48,6 +48,11 @@ INVISIBLE = frozenset(
 JOINERS = frozenset("\u200c\u200d")
 _REMOVED = BIDI_CONTROLS | INVISIBLE
 _WHITESPACE = re.compile(r"\s+")
+#: A character display_text removes or replaces: a removed one, a joiner, a control
+#: character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) or a line separator.
+_NEEDS_CARE = re.compile(
+    "[" + "".join(sorted(_REMOVED | JOINERS)) + "\x00-\x1f\x7f-\x9f\u2028\u2029]"
+)
 
 
 def _joinable(char: str) -> bool:
@@ -65,6 +70,19 @@ def display_text(value: object, placeholder: str = NO_SUBJECT) -> str:
     """``value`` as one line without the characters that spoof what is shown (see the
     module's docstring); ``placeholder`` when nothing visible is left."""
     text = "" if value is None else str(value)
+    if _NEEDS_CARE.search(text) is None:
+        # Nothing to remove or replace (nearly every subject and name): the same result
+        # without looking at each character in Python.
+        shown = _WHITESPACE.sub(" ", text).strip()
+    else:
+        shown = _careful(text)
+    if not any(_stands_alone(char) for char in shown):
+        return placeholder
+    return shown
+
+
+def _careful(text: str) -> str:
+    """``text`` without the characters that spoof, character by character."""
     kept: list[str] = []
     for index, char in enumerate(text):
         if char in _REMOVED:
@@ -77,10 +95,7 @@ def display_text(value: object, placeholder: str = NO_SUBJECT) -> str:
         elif unicodedata.category(char) == "Cc" or char in "\u2028\u2029":
             char = " "
         kept.append(char)
-    shown = _WHITESPACE.sub(" ", "".join(kept)).strip()
-    if not any(_stands_alone(char) for char in shown):
-        return placeholder
-    return shown
+    return _WHITESPACE.sub(" ", "".join(kept)).strip()
 
 
 def display_body(value: object) -> str:

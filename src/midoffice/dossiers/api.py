@@ -37,6 +37,7 @@ from midoffice.core.api import (
 )
 from midoffice.core.errors import NotFound, UserError
 from midoffice.dossiers import selectors, services
+from midoffice.dossiers.api_rows import ValuesRows
 from midoffice.dossiers.models import Dossier, Event, IntakeChannel
 from midoffice.dossiers.oslo.api import (
     JSONLD_MEDIA_TYPE,
@@ -260,6 +261,10 @@ LIST_COLUMNS = [
 ]
 
 
+#: The list's rows, from plain values (ADR 32).
+LIST_ROWS = ValuesRows(DossierSerializer)
+
+
 class DossierFilterSerializer(serializers.Serializer[Any]):
     """The list's filters (query parameters); all optional, empty means no filter."""
 
@@ -344,14 +349,17 @@ class DossierViewSet(
     def get_queryset(self) -> QuerySet[Dossier]:
         user = self.request.user
         assert isinstance(user, User)
-        # Only the columns the serializer shows: the API's cost is mostly building rows.
-        qs = (
-            selectors.dossier_list_visible(user=user)
-            .select_related("dossier_type", "status", "team", "assignee", "result")
-            .only(*LIST_COLUMNS)
-        )
         if self.action != "list":
-            return qs
+            # Only the columns the serializer shows: the API's cost is mostly building rows.
+            return (
+                selectors.dossier_list_visible(user=user)
+                .select_related("dossier_type", "status", "team", "assignee", "result")
+                .only(*LIST_COLUMNS)
+            )
+        # The list reads plain values, no model instances (ADR 32).
+        qs: QuerySet[Dossier, Any] = selectors.dossier_list_visible(user=user).values(
+            *LIST_ROWS.columns
+        )
         params = query_parameters(DossierFilterSerializer, self.request)
         # Each filter by id, not through a join, so the planner reads the index that leads
         # with that key in the list's order (ADR 30) instead of sorting what the join finds.
@@ -397,6 +405,22 @@ class DossierViewSet(
             raise NotFound("Dossier niet gevonden.")
         return selectors.dossier_get_for_user(user=user, reference=reference)
 
+    def _dossier_values(self, reference: str) -> dict[str, Any]:
+        """:meth:`_dossier`'s dossier as the plain values of a list row."""
+        user = self.request.user
+        assert isinstance(user, User)
+        found: dict[str, Any] | None = None
+        if REFERENCE.fullmatch(reference):
+            found = (
+                selectors.dossier_list_visible(user=user)
+                .filter(reference=reference)
+                .values(*LIST_ROWS.columns)
+                .first()
+            )
+        if found is None:
+            raise NotFound("Dossier niet gevonden.")
+        return found
+
     def get_object(self) -> Dossier:
         return self._dossier(self.kwargs["reference"])
 
@@ -417,7 +441,8 @@ class DossierViewSet(
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not isinstance(request.accepted_renderer, JSONLDRenderer):
-            return super().retrieve(request, *args, **kwargs)
+            # As a list row, from plain values (ADR 32).
+            return Response(LIST_ROWS.represent([self._dossier_values(kwargs["reference"])])[0])
         dossier = self.get_object()
         party_url = None
         if dossier.requester_id is not None:
@@ -442,7 +467,8 @@ class DossierViewSet(
         on the list: `open=true` or `overdue=true` by deadline (none last), `open=false`
         most recently closed first, `changed_since` oldest change first, otherwise newest
         first."""
-        return super().list(request, *args, **kwargs)
+        rows: list[Any] = self.paginate_queryset(self.get_queryset()) or []
+        return self.get_paginated_response(LIST_ROWS.represent(rows))
 
     @extend_schema(request=DossierCreateSerializer, responses={201: DossierSerializer})
     def create(self, request: Request) -> Response:

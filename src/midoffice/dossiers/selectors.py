@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import BooleanField, Count, Field, Q, QuerySet
@@ -118,6 +119,30 @@ def dossier_queue(
     return qs.order_by("deadline", "id")
 
 
+#: What a queue row shows and its deadline mark needs (the queue pages, the home page):
+#: the related rows' other columns - a dossier type's example texts, a contact's
+#: identifiers - are not read for each of 50 rows.
+QUEUE_ROW_FIELDS = (
+    "reference",
+    "subject",
+    "is_open",
+    "deadline",
+    "warn_on",
+    "suspended_since",
+    "unread_since",
+    "team_id",
+    "assignee_id",
+    "team__name",
+    "dossier_type__name",
+    "dossier_type__day_unit",
+    "status__name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "requester__display_name",
+)
+
+
 def dossier_unassigned_in_teams(*, user: User, limit: int = 10) -> QuerySet[Dossier]:
     """Open dossiers nobody has yet in the user's teams, by deadline (the home page).
 
@@ -131,6 +156,7 @@ def dossier_unassigned_in_teams(*, user: User, limit: int = 10) -> QuerySet[Doss
             assignee__isnull=True,
         )
         .select_related("status", "dossier_type", "team", "requester")
+        .only(*QUEUE_ROW_FIELDS)
         .order_by("deadline", "id")[:limit]
     )
 
@@ -183,11 +209,21 @@ ALL_ORDER = ListOrder(tag="n", descending=True)
 CHANGED_ORDER = ListOrder(tag="w", key="changed_at")
 
 
-def _cursor_encode(order: ListOrder, dossier: Dossier) -> str:
+#: A row of a list: a model instance, or a ``.values()`` dict with ``id`` and the key
+#: (the API's list builds its rows from plain values, ADR 32).
+ListRow = TypeVar("ListRow", Dossier, dict[str, Any])
+
+
+def _field(row: Dossier | dict[str, Any], name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def _cursor_encode(order: ListOrder, row: Dossier | dict[str, Any]) -> str:
+    pk = _field(row, "id")
     if not order.key:
-        return f"{order.tag}{dossier.pk}"
-    value = getattr(dossier, order.key)
-    return f"{order.tag}{value.isoformat() if value is not None else '-'}.{dossier.pk}"
+        return f"{order.tag}{pk}"
+    value = _field(row, order.key)
+    return f"{order.tag}{value.isoformat() if value is not None else '-'}.{pk}"
 
 
 def _cursor_decode(order: ListOrder, cursor: str) -> tuple[object | None, int]:
@@ -213,8 +249,8 @@ def _cursor_decode(order: ListOrder, cursor: str) -> tuple[object | None, int]:
 
 
 def keyset_page(
-    qs: QuerySet[Dossier], *, order: ListOrder, cursor: str | None, page_size: int
-) -> tuple[list[Dossier], str | None]:
+    qs: QuerySet[Dossier, ListRow], *, order: ListOrder, cursor: str | None, page_size: int
+) -> tuple[list[ListRow], str | None]:
     """One page of ``qs`` in ``order``, after ``cursor``; and the cursor of the next page.
 
     Two index-friendly range scans instead of one ``NULLS LAST`` sort: first the dossiers
@@ -229,8 +265,12 @@ def keyset_page(
 
 
 def keyset_page_merged(
-    parts: list[QuerySet[Dossier]], *, order: ListOrder, cursor: str | None, page_size: int
-) -> tuple[list[Dossier], str | None]:
+    parts: list[QuerySet[Dossier, ListRow]],
+    *,
+    order: ListOrder,
+    cursor: str | None,
+    page_size: int,
+) -> tuple[list[ListRow], str | None]:
     """:func:`keyset_page` over the union of ``parts``, each read in its own index order.
 
     For a filter that names several index keys at once (a status code is one status per
@@ -239,28 +279,29 @@ def keyset_page_merged(
     """
     if len(parts) == 1:
         return keyset_page(parts[0], order=order, cursor=cursor, page_size=page_size)
-    found: dict[int, Dossier] = {}
+    found: dict[int, ListRow] = {}
     for part in parts:
         for row in _keyset_rows(part, order=order, cursor=cursor, limit=page_size + 1):
-            found[row.pk] = row
+            found[_field(row, "id")] = row
     rows = sorted(found.values(), key=lambda row: _sort_key(order, row))
     next_cursor = _cursor_encode(order, rows[page_size - 1]) if len(rows) > page_size else None
     return rows[:page_size], next_cursor
 
 
-def _sort_key(order: ListOrder, row: Dossier) -> tuple[object, ...]:
+def _sort_key(order: ListOrder, row: Dossier | dict[str, Any]) -> tuple[object, ...]:
     """The list's order as a Python sort key: values first (NULLS LAST), then by id."""
     sign = -1 if order.descending else 1
-    value = getattr(row, order.key) if order.key else None
+    value = _field(row, order.key) if order.key else None
+    pk = _field(row, "id")
     if value is None:
-        return (1, 0.0, sign * row.pk)
+        return (1, 0.0, sign * pk)
     if isinstance(value, dt.datetime):
         number = value.timestamp()
     elif isinstance(value, dt.date):
         number = float(value.toordinal())
     else:
         number = 0.0
-    return (0, sign * number, sign * row.pk)
+    return (0, sign * number, sign * pk)
 
 
 def _after_row(key: str, value: object, last_id: int, descending: bool) -> RawSQL:
@@ -285,8 +326,8 @@ def _after_row(key: str, value: object, last_id: int, descending: bool) -> RawSQ
 
 
 def _keyset_rows(
-    qs: QuerySet[Dossier], *, order: ListOrder, cursor: str | None, limit: int
-) -> list[Dossier]:
+    qs: QuerySet[Dossier, ListRow], *, order: ListOrder, cursor: str | None, limit: int
+) -> list[ListRow]:
     """Up to ``limit`` rows of ``qs`` in ``order`` after ``cursor`` (see keyset_page)."""
     page_size = limit - 1
     ids = "-id" if order.descending else "id"
@@ -371,7 +412,9 @@ def dossier_queue_page(
     if filters.phase:
         rows_qs = rows_qs.filter(phase=filters.phase)
     rows, next_cursor = queue_keyset_page(
-        rows_qs.select_related("status", "dossier_type", "team", "assignee", "requester"),
+        rows_qs.select_related("status", "dossier_type", "team", "assignee", "requester").only(
+            *QUEUE_ROW_FIELDS
+        ),
         cursor=cursor,
         page_size=page_size,
     )

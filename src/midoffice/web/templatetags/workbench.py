@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from urllib.parse import quote
+
 from django import template
+from django.urls import get_script_prefix, reverse
 
 from midoffice.accounts import permissions
 from midoffice.accounts.models import Team, User
@@ -42,3 +47,29 @@ def letters_to_sign(user: User) -> int | None:
     if permissions.scope_for(user, permissions.Action.SIGN_LETTER) is None:
         return None
     return signature_folder(user=user).count()
+
+
+@register.filter
+def dossier_url(reference: str) -> str:
+    """The dossier page's address, as ``{% url 'web:dossier' reference %}`` gives it, for
+    lists of many dossiers: ``reverse()`` once per script prefix, not once per row."""
+    return _dossier_url_pattern(get_script_prefix()).replace(_PLACEHOLDER, quote(reference), 1)
+
+
+_PLACEHOLDER = "0000-000000"
+
+
+@functools.cache
+def _dossier_url_pattern(prefix: str) -> str:
+    return reverse("web:dossier", args=[_PLACEHOLDER])
+
+
+@register.filter
+def day_month_year(value: dt.date | None) -> str:
+    """A date as ``|date:"d-m-Y"`` shows it (31-12-2026), without the formatter's cost in
+    lists of many rows; a date-time is not accepted (it would need the local time zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        raise TypeError("day_month_year shows dates, not date-times")
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"

@@ -43,7 +43,9 @@ from midoffice.web.views.common import dossier_or_404, staff_user, valid_data
 
 def _assignable(dossier: Dossier) -> list[User]:
     """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
-    members = dossier.team.members.filter(is_active=True).order_by("first_name")
+    members = (
+        dossier.team.members.filter(is_active=True).order_by("first_name").prefetch_related("teams")
+    )
     return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
 
 
