@@ -104,6 +104,26 @@ def test_queue_query_count_does_not_grow_with_rows(
         assert signed_in.get("/").status_code == 200
 
 
+def test_dossier_page_query_count_does_not_grow_with_the_team(signed_in, dossier, team):
+    """The colleagues a dossier may be given to are read with their teams at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = signed_in.get(f"/dossiers/{dossier.reference}/")
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    queries()  # the first view writes what a first view writes
+    before = queries()
+    for _ in range(6):
+        UserFactory(teams=[team, TeamFactory()])
+    html = signed_in.get(f"/dossiers/{dossier.reference}/").content.decode()
+    assert html.count("Medewerker") >= 6  # they are offered
+    assert queries() == before
+
+
 @pytest.mark.parametrize(
     "params",
     [
