@@ -428,3 +428,25 @@ def test_pages_need_sign_in(client, dossier):
         response = client.get(url)
         assert response.status_code == 302, url
         assert "/aanmelden/" in response["Location"], url
+
+
+def test_a_queue_row_shows_each_cell_escaped(signed_in, dossier_type, team):
+    """The queue's rows are written by the ``queue_row`` tag (ADR 32): every value
+    escaped, the unread mark in local time, the deadline as a date."""
+    requester = PartyFactory(display_name="Janssens & <Zonen>")
+    dossier = open_dossier(
+        dossier_type=dossier_type, subject="<script>alert(1)</script>", requester=requester
+    )
+    unread = dt.datetime(2026, 3, 2, 13, 5, tzinfo=dt.UTC)
+    Dossier.objects.filter(pk=dossier.pk).update(unread_since=unread)
+    dossier.refresh_from_db()
+    html = page(signed_in.get(f"/wachtrij/{team.code}/"))
+    row = html[html.index(f'<a href="/dossiers/{dossier.reference}/">') :]
+    row = row[: row.index("</tr>")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in row
+    assert "<script>" not in row
+    assert "Janssens &amp; &lt;Zonen&gt;" in row
+    assert "sinds 02-03-2026 14:05," in row  # Brussels, winter time
+    assert "niet toegewezen" in row
+    assert f'<time datetime="{dossier.deadline.isoformat()}">' in row
+    assert dossier.deadline.strftime("%d-%m-%Y") in row

@@ -22,7 +22,7 @@ from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Q
 
-from midoffice.accounts.models import Role, User
+from midoffice.accounts.models import Role, Team, User
 from midoffice.core.errors import Forbidden
 
 
@@ -210,18 +210,24 @@ class OnDossier(Protocol):
     assignee_id: int | None
 
 
-def user_team_ids(user: User) -> list[int]:
-    """The ids of the user's teams, cached on the user object (one request asks often);
-    from ``prefetch_related("teams")`` when the user was read with it (a list of users)."""
-    team_ids: list[int] | None = getattr(user, "_midoffice_team_ids", None)
-    if team_ids is None:
+def user_teams(user: User) -> list[Team]:
+    """The user's teams by name, cached on the user object: one request asks often (the
+    access rule, the menu), and one query answers both. From ``prefetch_related("teams")``
+    when the user was read with it (a list of users)."""
+    teams: list[Team] | None = getattr(user, "_midoffice_teams", None)
+    if teams is None:
         prefetched = getattr(user, "_prefetched_objects_cache", {}).get("teams")
         if prefetched is not None:
-            team_ids = [team.pk for team in prefetched]
+            teams = sorted(prefetched, key=lambda team: team.name)
         else:
-            team_ids = list(user.teams.values_list("id", flat=True))
-        user._midoffice_team_ids = team_ids  # type: ignore[attr-defined]  # per-request cache
-    return team_ids
+            teams = list(user.teams.order_by("name"))
+        user._midoffice_teams = teams  # type: ignore[attr-defined]  # per-request cache
+    return teams
+
+
+def user_team_ids(user: User) -> list[int]:
+    """The ids of the user's teams (:func:`user_teams`)."""
+    return [team.pk for team in user_teams(user)]
 
 
 def is_own(user: User, dossier: OnDossier) -> bool:

@@ -8,11 +8,16 @@ from urllib.parse import quote
 
 from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from midoffice.accounts import permissions
 from midoffice.accounts.models import Team, User
+from midoffice.core.display import display_text
 from midoffice.correspondence.selectors import signature_folder
-from midoffice.dossiers.selectors import notification_unread_count
+from midoffice.dossiers.models import Dossier
+from midoffice.dossiers.selectors import DeadlineMark, notification_unread_count
 
 register = template.Library()
 
@@ -28,7 +33,7 @@ def my_teams(user: User) -> list[Team]:
         return []
     if user.sees_all_teams:
         return list(Team.objects.order_by("name"))
-    return list(user.teams.order_by("name"))
+    return permissions.user_teams(user)
 
 
 @register.simple_tag
@@ -57,6 +62,8 @@ def dossier_url(reference: str) -> str:
 
 
 _PLACEHOLDER = "0000-000000"
+#: What a queue row shows for a contact without a visible name.
+NO_NAME = "(geen naam)"
 
 
 @functools.cache
@@ -73,3 +80,45 @@ def day_month_year(value: dt.date | None) -> str:
     if isinstance(value, dt.datetime):
         raise TypeError("day_month_year shows dates, not date-times")
     return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
+
+
+@register.simple_tag
+def queue_row(d: Dossier, mark: DeadlineMark) -> SafeString:
+    """One row of a queue's table (``web/_queue_results.html``), written here rather than
+    in the template's loop: a page shows 50 rows, and Django's template engine spent some
+    70 µs on each row's dozen values and two includes, a fifth of the page's CPU (ADR 32).
+    The same cells, the same escaping (every value passes through ``format_html``)."""
+    unread = ""
+    if d.unread_since:
+        unread = format_html(
+            ' <strong class="mark mark-unread" title="Bericht van de burger sinds {}, nog niet'
+            ' gelezen door de behandelaar">nieuw bericht</strong>',
+            timezone.localtime(d.unread_since).strftime("%d-%m-%Y %H:%M"),
+        )
+    who = ""
+    if d.requester_id is not None and d.requester is not None:
+        who = format_html(
+            '<br><span class="who">{}</span>', display_text(d.requester.display_name, NO_NAME)
+        )
+    deadline = ""
+    if d.deadline:
+        deadline = format_html(
+            '<time datetime="{}">{}</time>', d.deadline.isoformat(), day_month_year(d.deadline)
+        )
+    assignee = (d.assignee.get_full_name() if d.assignee else "") or "niet toegewezen"
+    return format_html(
+        '<tr class="row-{}"><td><a href="{}">{}</a>{}</td><td>{}{}</td><td>{}</td><td>{}</td>'
+        '<td>{}</td><td>{}\n<span class="mark mark-{}">{}</span></td></tr>',
+        mark.state,
+        dossier_url(d.reference),
+        d.reference,
+        unread,
+        display_text(d.subject),
+        who,
+        d.dossier_type.name,
+        d.status.name,
+        assignee,
+        deadline,
+        mark.state,
+        mark.label,
+    )
