@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from midoffice.core.errors import UserError
 from midoffice.dossiers import services
@@ -192,3 +193,75 @@ def test_the_document_is_what_the_orm_reads(renovation, handler, emma):
     assert "Jan Peeters" in body
     assert "Dakkapel" in body
     assert "032014567" in body
+
+
+def _dossiers_about(dossier_type, subjects):
+    """One dossier per subject, opened in this order (so their ids grow)."""
+    return [open_dossier(dossier_type=dossier_type, subject=s) for s in subjects]
+
+
+def test_a_very_common_word_finds_the_newest_matches(desk, dossier_type, monkeypatch):
+    """A word in more documents than the bound: only the newest documents are ranked, so
+    the answer is recent dossiers, not the best-scoring ones of years ago (and it costs a
+    bounded amount of work at a million dossiers, issue 24)."""
+    from midoffice.dossiers import search as search_module
+
+    monkeypatch.setattr(search_module, "FULLTEXT_NEWEST", 3)
+    oldest, *newer = _dossiers_about(
+        dossier_type,
+        [
+            "Dakgoot dakgoot dakgoot lekt",  # the best match by far, but the oldest
+            "Vraag over de dakgoot",
+            "Nog een vraag over de dakgoot",
+            "Dakgoot van de buren",
+            "Dakgoot en regenpijp",
+        ],
+    )
+    hits = search(user=desk, query="dakgoot", limit=3)
+    assert {h.dossier.pk for h in hits} == {d.pk for d in newer[-3:]}
+    full_page = [h.dossier.pk for h in search(user=desk, query="dakgoot")]
+    if connection.vendor == "sqlite":  # only the newest three are ranked
+        assert full_page == [h.dossier.pk for h in hits]
+    else:  # every match, newest first
+        assert full_page == [d.pk for d in reversed([oldest, *newer])]
+
+
+def test_newer_dossiers_do_not_crowd_out_a_contact(desk, dossier_type, monkeypatch):
+    """The bound holds per kind: a contact named like a hundred thousand newer dossiers
+    is still among the hits (a short contact document ranks high)."""
+    from midoffice.dossiers import search as search_module
+
+    monkeypatch.setattr(search_module, "FULLTEXT_NEWEST", 2)
+    lowie = party_create(given_name="Lowie", family_name="Vermeiren")
+    _dossiers_about(dossier_type, ["Brief van Vermeiren", "Vermeiren belt terug", "Vermeiren"])
+    hits = search(user=desk, query="vermeiren")
+    assert ("party", lowie.pk, False) in kinds(hits)
+    assert len(hits) == (3 if connection.vendor == "sqlite" else 4)
+
+
+def test_equal_matches_come_newest_first(desk, dossier_type):
+    older, newer = _dossiers_about(dossier_type, ["Vraag over de carport"] * 2)
+    assert [h.dossier.pk for h in search(user=desk, query="carport")] == [newer.pk, older.pk]
+
+
+def test_a_rare_word_keeps_the_best_match_first(desk, dossier_type):
+    """Fewer matches than the bound: SQLite ranks all of them (bm25), as before;
+    PostgreSQL lists the newest first."""
+    best, other = _dossiers_about(
+        dossier_type, ["Zonnepaneel zonnepaneel", "Vraag over een zonnepaneel op het dak"]
+    )
+    hits = [h.dossier.pk for h in search(user=desk, query="zonnepaneel")]
+    assert hits == ([best.pk, other.pk] if connection.vendor == "sqlite" else [other.pk, best.pk])
+
+
+def test_the_bound_keeps_hidden_dossiers_hidden(desk, dossier_type, monkeypatch):
+    """The newest matches are confidential: the bound does not let them through, and the
+    visible ones among the newest still show."""
+    from midoffice.dossiers import search as search_module
+
+    monkeypatch.setattr(search_module, "FULLTEXT_NEWEST", 3)
+    secret_type = DossierTypeFactory(team=TeamFactory(code="welzijn"), confidential_type=True)
+    visible = open_dossier(dossier_type=dossier_type, subject="Vraag over de waterput")
+    for _ in range(2):
+        open_dossier(dossier_type=secret_type, subject="Waterput")
+    assert [h.dossier.pk for h in search(user=desk, query="waterput")] == [visible.pk]
