@@ -11,7 +11,6 @@ Either means the database would read and sort every matching dossier for each pa
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from rest_framework.test import APIClient
 from midoffice.catalog.models import StatusType
 from midoffice.dossiers.models import Dossier
 from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
+from tests.plans import plan_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -118,48 +118,10 @@ def _list_queries(client: APIClient, query: str) -> list[str]:
     return sql
 
 
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
-
-
-def _postgresql_problems(sql: str) -> list[str]:
-    # A few thousand rows are few enough that sorting a filter's couple of hundred rows
-    # looks cheaper to the planner than reading them in order; at a million it is not. So
-    # the plan's shape is checked with sequential and bitmap scans off: the planner must
-    # then use an index, and sorts only when no index gives the list's order.
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-        plan = cursor.fetchone()[0]
-        cursor.execute("RESET enable_seqscan")
-        cursor.execute("RESET enable_bitmapscan")
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    problems = []
-    for node in _nodes(plan[0]["Plan"]):
-        if node["Node Type"] == "Sort":
-            problems.append(f"Sort on {node.get('Sort Key')}")
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == TABLE:
-            problems.append("Seq Scan on dossiers")
-    return problems
-
-
-def _sqlite_problems(sql: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        details = [row[-1] for row in cursor.fetchall()]
-    return [d for d in details if "TEMP B-TREE FOR ORDER BY" in d]
-
-
 def _problems(client: APIClient, query: str) -> str:
     problems: list[str] = []
     for sql in _list_queries(client, query):
-        found = (
-            _postgresql_problems(sql)
-            if connection.vendor == "postgresql"
-            else _sqlite_problems(sql)
-        )
+        found = plan_problems(sql, [TABLE])
         problems += [f"{p}\n    in {sql}" for p in found]
     return "\n".join(problems)
 

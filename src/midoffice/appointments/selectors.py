@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import Expression
 
 from midoffice.accounts.models import Role, User
@@ -32,6 +32,7 @@ from midoffice.core import clock
 from midoffice.core.errors import NotFound
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.selectors import dossier_visible_q
+from midoffice.dossiers.visibility import dossier_visible_through
 from midoffice.parties.models import Party
 
 
@@ -74,13 +75,14 @@ def _agenda(
     if not include_cancelled:
         queryset = queryset.exclude(status=AppointmentStatus.CANCELLED)
     if viewer is not None:
-        condition = appointment_visible_q(viewer)
+        condition = _visible_joined_q(viewer)
         visible: Expression = (
             Value(True)
             if not condition
             else Value(False)
             if not viewer.is_active
-            else ExpressionWrapper(condition, output_field=BooleanField())
+            # A Case, not the bare condition: on the joined dossier it may be NULL.
+            else Case(When(condition, then=Value(True)), default=Value(False))
         )
         queryset = queryset.annotate(visible=visible)
     return _with_details(queryset).order_by("start", "id")
@@ -181,9 +183,23 @@ def appointment_for_party(*, party: Party, appointment_id: int) -> Appointment:
     return found
 
 
+def _visible_joined_q(user: User) -> Q:
+    """``appointment_visible_q`` with the dossier's part checked on the joined dossier
+    rather than as ``dossier_id IN (…)``: a list or agenda is read in its (…, start, id)
+    index order and checks each appointment's dossier by its primary key, instead of first
+    collecting every dossier the user may see (ADR 30)."""
+    if not user.is_active or user.role == Role.SYSTEM or user.is_superuser:
+        return appointment_visible_q(user)
+    with_dossier = dossier_visible_through(user, "dossier")
+    without = Q(dossier__isnull=True)
+    if not user.sees_all_teams:
+        without &= Q(staff_id=user.pk) | Q(service__team_id__in=user_team_ids(user))
+    return with_dossier | without
+
+
 def appointment_list_visible(*, user: User) -> QuerySet[Appointment]:
     """Every appointment ``user`` may see (the API's list, before its filters)."""
-    return Appointment.objects.filter(appointment_visible_q(user))
+    return Appointment.objects.filter(_visible_joined_q(user))
 
 
 def appointment_get_for_user(*, user: User, appointment_id: int) -> Appointment:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -44,6 +44,7 @@ from midoffice.core.errors import NotFound
 from midoffice.dossiers import selectors as dossier_selectors
 from midoffice.dossiers.models import Dossier
 from midoffice.dossiers.retention import dossier_archive_decision
+from midoffice.dossiers.visibility import dossier_visible_through
 
 REFERENCE = re.compile(r"\d{4}-\d{6}", re.ASCII)
 REFERENCE_PARAMETER = OpenApiParameter(
@@ -266,6 +267,12 @@ class ArchiveDueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Dossier])
         return Response(DueSummarySerializer(run).data)
 
 
+class TransferPagination(DefaultCursorPagination):
+    # Newest first, the order of the archive page: (created_at, id) backwards, all or in
+    # one state (ArchiveTransfer's indexes, ADR 30).
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
+
+
 class TransferFilterSerializer(serializers.Serializer[Any]):
     state = serializers.ChoiceField(choices=ArchiveTransfer.State.choices, required=False)
 
@@ -284,6 +291,7 @@ class ArchiveTransferViewSet(
     e-depot's receipt once it is in."""
 
     serializer_class = TransferSerializer
+    pagination_class = TransferPagination
     # Any path segment reaches the view, so a malformed id gets the API's JSON 404.
     lookup_value_regex = r"[^/]+"
 
@@ -297,8 +305,10 @@ class ArchiveTransferViewSet(
         return transfer
 
     def get_queryset(self) -> QuerySet[ArchiveTransfer]:
-        visible = dossier_selectors.dossier_list_visible(user=_user(self.request))
-        qs = ArchiveTransfer.objects.filter(dossier__in=visible.values("id"))
+        # The access rule on the joined dossier, not ``dossier_id IN (…)``: the list is
+        # read in its index order (ADR 30). A transfer whose dossier is gone is not listed.
+        visible = dossier_visible_through(_user(self.request), "dossier")
+        qs = ArchiveTransfer.objects.filter(visible or Q(dossier__isnull=False))
         if self.action == "list":
             params = query_parameters(TransferFilterSerializer, self.request)
             if state := params.get("state"):

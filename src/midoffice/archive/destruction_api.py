@@ -704,7 +704,8 @@ class DestructionCandidateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet
     serializer_class = DestructionCandidateSerializer
 
     class Pagination(DefaultCursorPagination):
-        ordering = "id"
+        # Oldest archive date first, the order of the due dossiers' index (ADR 30).
+        ordering = ("archive_date", "id")  # type: ignore[assignment]  # DRF takes a tuple too
 
     pagination_class = Pagination
 
@@ -723,7 +724,7 @@ class DestructionCandidateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet
             year=int(year_text) if year_text else None,
             result=params.get("result") or "",
         )
-        return selectors.destruction_candidates(filters=filters).order_by("id")
+        return selectors.destruction_candidates(filters=filters)
 
     @extend_schema(parameters=[DestructionCandidateFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -130,7 +130,11 @@ class DestructionItem(models.Model):
     """
 
     destruction_list = models.ForeignKey(
-        DestructionList, on_delete=models.PROTECT, related_name="items", verbose_name="lijst"
+        DestructionList,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name="lijst",
+        db_index=False,  # indexed with the orders of its lists (Meta)
     )
     dossier = models.ForeignKey(
         Dossier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -183,8 +187,13 @@ class DestructionItem(models.Model):
                 name="destruction_item_one_active_list",
             )
         ]
+        # A list's dossiers: by reference on its page, by id in the API (ADR 30).
         indexes = [
-            models.Index(fields=["destruction_list", "status"], name="destruction_item_list_idx")
+            models.Index(fields=["destruction_list", "status"], name="destruction_item_list_idx"),
+            models.Index(
+                fields=["destruction_list", "reference", "id"], name="destruction_item_ref_idx"
+            ),
+            models.Index(fields=["destruction_list", "id"], name="destruction_item_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -221,7 +230,10 @@ class DestructionStep(AppendOnlyModel):
     """
 
     destruction_list = models.ForeignKey(
-        DestructionList, on_delete=models.PROTECT, related_name="steps"
+        DestructionList,
+        on_delete=models.PROTECT,
+        related_name="steps",
+        db_index=False,  # destruction_step_idx leads with it
     )
     kind = models.CharField(max_length=20, choices=DestructionStepKind.choices)
     actor = models.ForeignKey(
@@ -236,7 +248,9 @@ class DestructionStep(AppendOnlyModel):
         verbose_name = "stap van een vernietigingslijst"
         verbose_name_plural = "stappen van vernietigingslijsten"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["destruction_list", "at"], name="destruction_step_idx")]
+        indexes = [
+            models.Index(fields=["destruction_list", "at", "id"], name="destruction_step_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.actor_label})"

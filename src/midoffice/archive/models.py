@@ -95,7 +95,12 @@ class ArchiveTransfer(models.Model):
                 name="archive_transfer_once_per_dossier",
             )
         ]
-        indexes = [models.Index(fields=["state", "created_at"], name="archive_transfer_state_idx")]
+        # Newest first, all or in one state (the archive page, the API): read backwards
+        # along one of these (ADR 30).
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="archive_transfer_list_idx"),
+            models.Index(fields=["state", "created_at", "id"], name="archive_transfer_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_state_display()})"

@@ -313,6 +313,11 @@ class Dossier(models.Model):
                 name="dossier_archive_due_idx",
                 condition=Q(is_open=False, archive_state="", legal_hold_reason=""),
             ),
+            # The archive page's dossiers under a legal hold, newest first: few, so only
+            # those are indexed.
+            models.Index(
+                fields=["id"], name="dossier_legal_hold_idx", condition=~Q(legal_hold_reason="")
+            ),
             # Dossiers about the same property (places.selectors): by address object or
             # parcel; most dossiers have neither, so only those that do are indexed.
             models.Index(
@@ -506,7 +511,10 @@ class Notification(models.Model):
         PORTAL_QUESTION = "portal_question", "Nieuwe vraag via het portaal"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # notification_list_idx leads with it
     )
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -522,6 +530,8 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # Meldingen: a user's most recent notifications, read backwards (ADR 30).
+            models.Index(fields=["user", "created_at", "id"], name="notification_list_idx"),
             models.Index(
                 fields=["user", "created_at"],
                 name="notification_unread_idx",
