@@ -14,14 +14,65 @@ every matching row is read and sorted for each page.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 
+from midoffice.accounts.models import Team, User
+from midoffice.catalog.models import DossierType, StatusType
+from midoffice.dossiers.models import Dossier
+from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
+
 #: With ``strict``: an index scan of a big table may discard at most this many rows per page.
 DISCARDED_MAX = 300
+
+
+@dataclass(frozen=True)
+class PlanTown:
+    """The catalog a table of many dossiers is made in: 3 teams, 6 types, 6 handlers."""
+
+    teams: list[Team]
+    types: list[DossierType]
+    handlers: list[User]
+    status: dict[tuple[int, str], int]  # (type id, status code) -> status id
+
+
+def plan_town() -> PlanTown:
+    teams = [TeamFactory(code=f"t{i}") for i in range(3)]
+    types = [DossierTypeFactory(code=f"type-{i}", team=teams[i % 3]) for i in range(6)]
+    handlers = [UserFactory(username=f"h{i}", teams=[teams[i % 3]]) for i in range(6)]
+    status = {
+        (s.dossier_type_id, s.code): s.pk for s in StatusType.objects.filter(dossier_type__in=types)
+    }
+    return PlanTown(teams, types, handlers, status)
+
+
+def plan_dossier(town: PlanTown, n: int, *, start: dt.datetime, today: dt.date) -> Dossier:
+    """The ``n``-th dossier of such a table (not saved): the types in turn, 30 % open, one
+    received every six hours from ``start``, three in four assigned, closed ones due for
+    their archive action 30 days after receipt. Callers change what their lists need."""
+    kind = town.types[n % 6]
+    is_open = n % 10 >= 7
+    received = start + dt.timedelta(hours=6 * n)
+    return Dossier(
+        reference=f"2020-{n:06d}",
+        dossier_type=kind,
+        subject="Vraag",
+        status_id=town.status[(kind.pk, "in-behandeling" if is_open else "afgesloten")],
+        is_open=is_open,
+        team_id=kind.team_id,
+        assignee=town.handlers[(n // 6) % 6] if n % 4 else None,
+        received_at=received,
+        closed_at=None if is_open else received + dt.timedelta(days=20),
+        archive_action="" if is_open else ("keep", "destroy")[n % 2],
+        archive_date=None if is_open else (received + dt.timedelta(days=30)).date(),
+        deadline=today + dt.timedelta(days=n % 200 - 50),
+        changed_at=received,
+    )
 
 
 def analyze(tables: Iterable[str]) -> None:

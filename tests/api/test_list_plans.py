@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from midoffice.catalog.models import StatusType
 from midoffice.dossiers.models import Dossier
 from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
-from tests.plans import plan_problems
+from tests.plans import plan_dossier, plan_problems, plan_town
 
 pytestmark = pytest.mark.django_db
 
@@ -59,38 +59,16 @@ LISTS = [
 @pytest.fixture
 def big_table(db: Any) -> APIClient:
     """ROWS dossiers over 3 teams, 6 types, 6 handlers; about 70 % closed."""
-    teams = [TeamFactory(code=f"t{i}") for i in range(3)]
-    types = [DossierTypeFactory(code=f"type-{i}", team=teams[i % 3]) for i in range(6)]
-    handlers = [UserFactory(username=f"h{i}", teams=[teams[i % 3]]) for i in range(6)]
-    status = {
-        (s.dossier_type_id, s.code): s.pk for s in StatusType.objects.filter(dossier_type__in=types)
-    }
-    closed_code = "afgesloten"
-    assert any(code == closed_code for _, code in status), sorted({c for _, c in status})
+    town = plan_town()
+    assert (town.types[0].pk, "afgesloten") in town.status, sorted(town.status)
     start = timezone.now() - dt.timedelta(days=1000)
     today = timezone.localdate()
     rows = []
     for n in range(ROWS):
-        kind = types[n % 6]
-        is_open = n % 10 >= 7
-        received = start + dt.timedelta(hours=6 * n)
-        rows.append(
-            Dossier(
-                reference=f"2020-{n:06d}",
-                dossier_type=kind,
-                subject="Vraag",
-                status_id=status[(kind.pk, "in-behandeling" if is_open else closed_code)],
-                is_open=is_open,
-                team_id=kind.team_id,
-                assignee=handlers[(n // 6) % 6] if n % 4 else None,
-                received_at=received,
-                closed_at=None if is_open else received + dt.timedelta(days=20),
-                archive_action="" if is_open else ("keep", "destroy")[n % 2],
-                archive_date=None if is_open else (received + dt.timedelta(days=30)).date(),
-                deadline=None if n % 13 == 0 else today + dt.timedelta(days=n % 200 - 50),
-                changed_at=received,
-            )
-        )
+        dossier = plan_dossier(town, n, start=start, today=today)
+        if n % 13 == 0:
+            dossier.deadline = None
+        rows.append(dossier)
     Dossier.objects.bulk_create(rows, batch_size=1000)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {TABLE}")

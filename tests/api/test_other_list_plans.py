@@ -34,12 +34,11 @@ from midoffice.archive.destruction_models import (
     DestructionStepKind,
 )
 from midoffice.archive.models import ArchiveTransfer
-from midoffice.catalog.models import StatusType
 from midoffice.dossiers.models import Dossier, Event, EventKind, Notification, StatusChange
 from tests.analytics.odata_support import basic, new_key
 from tests.appointments.factories import make_location, make_room, make_service
-from tests.factories import DossierTypeFactory, TeamFactory, UserFactory
-from tests.plans import analyze, plan_problems
+from tests.factories import UserFactory
+from tests.plans import analyze, plan_dossier, plan_problems, plan_town
 
 pytestmark = pytest.mark.django_db
 
@@ -89,43 +88,21 @@ class World:
 def world(db: Any) -> World:
     """A few thousand dossiers, appointments, transfers, notifications, events, and two
     destruction list of a few thousand dossiers."""
-    teams = [TeamFactory(code=f"t{i}") for i in range(3)]
-    types = [DossierTypeFactory(code=f"type-{i}", team=teams[i % 3]) for i in range(6)]
-    handlers = [UserFactory(username=f"h{i}", teams=[teams[i % 3]]) for i in range(6)]
+    town = plan_town()
+    teams, handlers = town.teams, town.handlers
     archivist = UserFactory(username="archivaris", role=Role.ARCHIVIST)
-    status = {
-        (s.dossier_type_id, s.code): s.pk for s in StatusType.objects.filter(dossier_type__in=types)
-    }
     now = timezone.now()
     start = now - dt.timedelta(days=1000)
     today = timezone.localdate()
     dossiers = []
     for n in range(ROWS):
-        kind = types[n % 6]
-        is_open = n % 10 >= 7
-        received = start + dt.timedelta(hours=6 * n)
-        dossiers.append(
-            Dossier(
-                reference=f"2020-{n:06d}",
-                dossier_type=kind,
-                subject="Vraag",
-                status_id=status[(kind.pk, "in-behandeling" if is_open else "afgesloten")],
-                is_open=is_open,
-                team_id=kind.team_id,
-                assignee=handlers[(n // 6) % 6] if n % 4 else None,
-                received_at=received,
-                closed_at=None if is_open else received + dt.timedelta(days=20),
-                archive_action="" if is_open else ("keep", "destroy")[n % 2],
-                # Due: 900 to destroy (well over the 200 a page shows) and 300 to keep;
-                # the other closed dossiers wait for years.
-                archive_date=None
-                if is_open
-                else (received + dt.timedelta(days=30 if n % 10 in (0, 1, 3, 5) else 5000)).date(),
-                deadline=today + dt.timedelta(days=n % 200 - 50),
-                legal_hold_reason="Rechtszaak" if n % 500 == 1 else "",
-                changed_at=received,
-            )
-        )
+        dossier = plan_dossier(town, n, start=start, today=today)
+        if not dossier.is_open and n % 10 not in (0, 1, 3, 5):
+            # Due: 900 to destroy (well over the 200 a page shows) and 300 to keep; the
+            # other closed dossiers wait for years.
+            dossier.archive_date = (dossier.received_at + dt.timedelta(days=5000)).date()
+        dossier.legal_hold_reason = "Rechtszaak" if n % 500 == 1 else ""
+        dossiers.append(dossier)
     dossiers = Dossier.objects.bulk_create(dossiers, batch_size=1000)
     closed = [d for d in dossiers if not d.is_open]
 
