@@ -245,22 +245,6 @@ class EventPagination(CursorPagination):
     page_size = 100
 
 
-LIST_COLUMNS = [
-    "id",
-    *[
-        f
-        for f in DossierSerializer.Meta.fields
-        if f not in ("status_name", "dossier_type", "status", "team", "assignee", "result")
-    ],
-    "dossier_type__code",
-    "status__code",
-    "status__name",
-    "team__code",
-    "assignee__username",
-    "result__code",
-]
-
-
 #: The list's rows, from plain values (ADR 32).
 LIST_ROWS = ValuesRows(DossierSerializer)
 
@@ -350,12 +334,9 @@ class DossierViewSet(
         user = self.request.user
         assert isinstance(user, User)
         if self.action != "list":
-            # Only the columns the serializer shows: the API's cost is mostly building rows.
-            return (
-                selectors.dossier_list_visible(user=user)
-                .select_related("dossier_type", "status", "team", "assignee", "result")
-                .only(*LIST_COLUMNS)
-            )
+            # The detail and the actions find their dossier through ``_dossier`` (and
+            # ``_dossier_values``); this is what DRF's own machinery sees.
+            return selectors.dossier_list_visible(user=user)
         # The list reads plain values, no model instances (ADR 32).
         qs: QuerySet[Dossier, Any] = selectors.dossier_list_visible(user=user).values(
             *LIST_ROWS.columns
