@@ -182,8 +182,9 @@ def test_the_front_desk_edits_a_contact(tab, live_server, lies_mailed):  # noqa:
     assert consent.recorded_by.username == "onthaal"
 
     tab.get_by_role("link", name="← Terug naar Lies Maes").click()
+    # The click navigates: wait for the contact page rather than look at the one leaving.
     facts = tab.get_by_role("definition").filter(has_text="geweigerd op 12-03-2026")
-    assert facts.filter(has_text="mondeling aan het loket").is_visible()
+    facts.filter(has_text="mondeling aan het loket").wait_for()
     changes = tab.get_by_role("region", name="Wijzigingen")
     assert changes.get_by_text("Telefoonnummer toegevoegd: +3232012345").is_visible()
     assert changes.get_by_text(re.compile("Toestemming eBox: geweigerd")).is_visible()

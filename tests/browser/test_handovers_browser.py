@@ -84,7 +84,7 @@ def test_letter_to_sign_reaches_the_team_lead_who_signs_from_home_then_status_pr
     check(tab, "home-to-sign")
     tab.get_by_role("link", name=re.compile(r"^Meldingen")).click()
     notice = tab.get_by_role("listitem").filter(has_text="Brief te ondertekenen")
-    assert notice.filter(has_text=dossier.reference).is_visible()
+    notice.filter(has_text=dossier.reference).wait_for()
     check(tab, "notifications-letter-to-sign")
 
     # She signs from her home page.
@@ -150,7 +150,7 @@ def test_a_reply_by_mail_reaches_the_handler_and_is_flagged_until_she_opens_it(
     check(tab, "my-work-new-message")
     tab.get_by_role("link", name=re.compile(r"^Meldingen")).click()
     notice = tab.get_by_role("listitem").filter(has_text="Nieuwe e-mail van de burger")
-    assert notice.filter(has_text="de plannen van de carport").is_visible()
+    notice.filter(has_text="de plannen van de carport").wait_for()
     check(tab, "notifications-citizen-mail")
 
     # She opens the dossier: the mail is there, and the flag is gone.
@@ -159,8 +159,9 @@ def test_a_reply_by_mail_reaches_the_handler_and_is_flagged_until_she_opens_it(
     check(tab)
     tab.get_by_role("link", name="Mijn werk").click()
     row = tab.get_by_role("row").filter(has=_reference_link(tab, dossier.reference))
+    row.wait_for()
     assert row.get_by_text("nieuw bericht", exact=True).count() == 0
-    assert tab.get_by_role("link", name="Meldingen", exact=True).is_visible()
+    tab.get_by_role("link", name="Meldingen", exact=True).wait_for()
     check(tab)
     assert Dossier.objects.get(pk=dossier.pk).unread_since is None
 
@@ -211,7 +212,7 @@ def test_the_citizen_sees_her_own_mail_and_the_signed_answer_in_the_portal(
             mail.get_by_role("link", name="zolder.pdf").click()
         assert attachment.value.suggested_filename == "zolder.pdf"
         answer = tab.get_by_role("link", name=re.compile("^Antwoord van de gemeente: "))
-        assert answer.is_visible()
+        answer.wait_for()
         assert tab.get_by_text("Er zijn nog geen documenten").count() == 0
         with tab.expect_download() as download:
             answer.click()

@@ -104,12 +104,12 @@ def test_koppel_je_e_mailadres_wrong_code_then_right_code(
     page.get_by_role("button", name="Emma De Smet").click()
     page.wait_for_url(re.compile(r".*/mijn/$"))
     page.get_by_role("link", name="Koppel je e-mailadres").click()
-    assert page.get_by_role("heading", name="Koppel je e-mailadres").is_visible()
+    page.get_by_role("heading", name="Koppel je e-mailadres").wait_for()
     check(page, "code-request")
 
     page.get_by_label("Je e-mailadres").fill(HOME_ADDRESS)
     page.get_by_role("button", name="Stuur me een code").click()
-    assert page.get_by_text(f"We stuurden een code naar {HOME_ADDRESS}").is_visible()
+    page.get_by_text(f"We stuurden een code naar {HOME_ADDRESS}").wait_for()
     check(page, "code-enter")
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     wrong = "000000" if code != "000000" else "111111"
@@ -117,7 +117,7 @@ def test_koppel_je_e_mailadres_wrong_code_then_right_code(
     page.get_by_label("Code uit de e-mail").fill(wrong)
     page.get_by_role("button", name="Koppelen").click()
     alert = page.get_by_role("alert")
-    assert alert.is_visible()
+    alert.wait_for()
     check(page, "code-wrong")
     assert not PartyLink.objects.exists()
 
@@ -161,21 +161,21 @@ def test_staff_approve_refuse_and_undo_a_family_mailbox(page, live_server, town)
     assert links_section.is_visible()
     check(page, "staff-contact-pending")
     links_section.get_by_role("button", name="Goedkeuren").click()
-    assert page.get_by_text("De contacten zijn gekoppeld.").is_visible()
+    page.get_by_text("De contacten zijn gekoppeld.").wait_for()
     check(page, "staff-approved")
 
     page.goto(f"{live_server.url}/contacten/{brother.pk}/")
     page.get_by_role("region", name="Gekoppelde contacten").get_by_role(
         "button", name="Weigeren"
     ).click()
-    assert page.get_by_text("De koppeling is geweigerd.").is_visible()
+    page.get_by_text("De koppeling is geweigerd.").wait_for()
     check(page, "staff-refused")
 
     page.goto(f"{live_server.url}/contacten/{mailed.pk}/")
     page.get_by_role("region", name="Gekoppelde contacten").get_by_role(
         "button", name="Ontkoppelen"
     ).click()
-    assert page.get_by_text("De contacten zijn ontkoppeld.").is_visible()
+    page.get_by_text("De contacten zijn ontkoppeld.").wait_for()
     check(page, "staff-undone")
     assert set(PartyLink.objects.values_list("state", flat=True)) == {
         PartyLink.State.UNDONE,
@@ -199,13 +199,13 @@ def test_staff_record_a_national_number_and_link_at_the_counter(page, live_serve
     section = page.get_by_role("region", name="Rijksregisternummer")
     section.get_by_label("Rijksregisternummer").fill("12345678901")
     section.get_by_role("button", name="Rijksregisternummer bewaren").click()
-    assert page.get_by_text("Dit is geen geldig rijksregisternummer.", exact=True).is_visible()
+    page.get_by_text("Dit is geen geldig rijksregisternummer.", exact=True).wait_for()
     check(page, "staff-insz-refused")
     section = page.get_by_role("region", name="Rijksregisternummer")
     section.get_by_label("Rijksregisternummer").fill(DEMO_CITIZENS[1].rrn)
     section.get_by_label("Hoe controleerde je de identiteit?").select_option("id_card")
     section.get_by_role("button", name="Rijksregisternummer bewaren").click()
-    assert page.get_by_text("Het rijksregisternummer is bewaard.").is_visible()
+    page.get_by_text("Het rijksregisternummer is bewaard.").wait_for()
     check(page, "staff-insz-saved")
 
     # Two contacts with a national number are two people: refused, with the reason.
@@ -216,7 +216,7 @@ def test_staff_record_a_national_number_and_link_at_the_counter(page, live_serve
     page.get_by_label("Lucas Van den Broeck (met rijksregisternummer)").check()
     page.get_by_label("Hoe controleerde je de identiteit?").select_option("id_card")
     page.get_by_role("button", name="Koppelen").click()
-    assert page.get_by_text("twee verschillende personen").first.is_visible()
+    page.get_by_text("twee verschillende personen").first.wait_for()
     check(page, "staff-link-refused")
 
     # Emma's mailed contact is linked to her national-number contact at the counter.
@@ -229,7 +229,7 @@ def test_staff_record_a_national_number_and_link_at_the_counter(page, live_serve
     page.get_by_label("Hoe controleerde je de identiteit?").select_option("id_card")
     check(page, "staff-link-choose")
     page.get_by_role("button", name="Koppelen").click()
-    assert page.get_by_text("De contacten zijn gekoppeld.").is_visible()
+    page.get_by_text("De contacten zijn gekoppeld.").wait_for()
     assert page.get_by_text("Identiteitskaart getoond aan het loket").first.is_visible()
     check(page, "staff-link-done")
     assert PartyLink.objects.get().canonical == emma

@@ -159,7 +159,7 @@ def test_portal_sign_in_link_and_contact_preferences(page, live_server, town):
     page.goto(f"{live_server.url}/mijn/aanmelden/")
     page.get_by_label("Je e-mailadres").fill("emma.desmet@voorbeeld.example")
     page.get_by_role("button", name="Stuur mij een aanmeldlink").click()
-    assert page.get_by_role("heading", name="Kijk in je mailbox").is_visible()
+    page.get_by_role("heading", name="Kijk in je mailbox").wait_for()
     assert_accessible(page)
     link = re.search(r"(/mijn/aanmelden/link/\S+/)", mail.outbox[-1].body).group(1)
 
@@ -173,7 +173,7 @@ def test_portal_sign_in_link_and_contact_preferences(page, live_server, town):
     page.get_by_label("Brief").check()
     page.get_by_label("Ik ga akkoord dat de gemeente mij brieven in mijn eBox stuurt.").check()
     page.get_by_role("button", name="Voorkeuren bewaren").click()
-    assert page.get_by_text("Je voorkeuren zijn bewaard.").is_visible()
+    page.get_by_text("Je voorkeuren zijn bewaard.").wait_for()
     assert_accessible(page)
     shot(page, "preferences")
     emma = Party.objects.get(pk=town["emma"].pk)
