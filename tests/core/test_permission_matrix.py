@@ -440,3 +440,33 @@ def test_a_superuser_signs_nothing_unless_granted_the_signing_permission(world):
     granted = User.objects.get(pk=admin.pk)
     granted.user_permissions.add(Permission.objects.get(codename="sign_letter"))
     assert may(User.objects.get(pk=admin.pk), Action.SIGN_LETTER, letter.dossier)
+
+
+@pytest.mark.django_db
+def test_the_permissions_granted_in_the_admin_are_read_once_per_request(
+    django_assert_num_queries,
+):
+    """Signing and "every team" in the analytics are granted by user or group: one query
+    answers both for the request (Django's has_perm took two); an inactive colleague holds
+    nothing, whatever was granted."""
+    from django.contrib.auth.models import Group, Permission
+
+    from midoffice.accounts.permissions import is_signing_officer, scope_for
+    from midoffice.analytics.access import may_view_all_teams
+
+    lead = UserFactory(role=Role.TEAM_LEAD)
+    board = Group.objects.create(name="College")
+    board.permissions.add(Permission.objects.get(codename="sign_letter"))
+    lead.groups.add(board)
+    lead.user_permissions.add(Permission.objects.get(codename="view_all_teams"))
+    lead = User.objects.get(pk=lead.pk)
+    with django_assert_num_queries(1):
+        assert is_signing_officer(lead)
+        assert scope_for(lead, Action.SIGN_LETTER) is not None
+        assert may_view_all_teams(lead)
+    lead.is_active = False
+    lead.save(update_fields=["is_active"])
+    gone = User.objects.get(pk=lead.pk)
+    with django_assert_num_queries(0):
+        assert not is_signing_officer(gone)
+        assert not may_view_all_teams(gone)

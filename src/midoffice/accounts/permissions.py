@@ -235,24 +235,33 @@ def is_own(user: User, dossier: OnDossier) -> bool:
     return dossier.assignee_id == user.pk or dossier.team_id in user_team_ids(user)
 
 
+def granted_permissions(user: User) -> frozenset[str]:
+    """The Django permissions (``app_label.codename``) granted to the user or to one of
+    their groups, as written in the admin: one query, cached on the user object for the
+    request. Granted, not implied: a superuser holds only what was granted to them, and an
+    inactive user holds nothing."""
+    cached: frozenset[str] | None = getattr(user, "_midoffice_granted", None)
+    if cached is None:
+        if not user.is_active:
+            cached = frozenset()
+        else:
+            rows = (
+                Permission.objects.filter(Q(user=user) | Q(group__user=user))
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            )
+            cached = frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
+        user._midoffice_granted = cached  # type: ignore[attr-defined]  # per-request cache
+    return cached
+
+
 def is_signing_officer(user: User) -> bool:
     """Holds the signing permission, granted to the user or a group of theirs.
 
     Granted, not implied: a superuser (the IT administrator) signs nothing on behalf of
     the college just because Django lets a superuser pass every ``has_perm``.
     """
-    if not user.is_superuser:
-        return user.has_perm(SIGNING_OFFICER_PERMISSION)
-    cached: bool | None = getattr(user, "_midoffice_signing_officer", None)
-    if cached is None:
-        app_label, codename = SIGNING_OFFICER_PERMISSION.split(".")
-        cached = Permission.objects.filter(
-            Q(user=user) | Q(group__user=user),
-            codename=codename,
-            content_type__app_label=app_label,
-        ).exists()
-        user._midoffice_signing_officer = cached  # type: ignore[attr-defined]  # per request
-    return cached
+    return SIGNING_OFFICER_PERMISSION in granted_permissions(user)
 
 
 def scope_for(user: User, action: Action) -> Scope | None:

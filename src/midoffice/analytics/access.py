@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Permission
-from django.db.models import Q
-
 from midoffice.accounts.models import Role, User
-from midoffice.accounts.permissions import user_team_ids
+from midoffice.accounts.permissions import granted_permissions, user_team_ids
 from midoffice.analytics.models import VIEW_ALL_TEAMS_PERMISSION
 from midoffice.core.errors import Forbidden
 
@@ -39,20 +36,7 @@ class Scope:
 
 def may_view_all_teams(user: User) -> bool:
     """Holds ``analytics.view_all_teams``, granted to the user or one of their groups."""
-    if not user.is_active:
-        return False
-    if not user.is_superuser:
-        return user.has_perm(VIEW_ALL_TEAMS_PERMISSION)
-    cached: bool | None = getattr(user, "_midoffice_view_all_teams", None)
-    if cached is None:
-        app_label, codename = VIEW_ALL_TEAMS_PERMISSION.split(".")
-        cached = Permission.objects.filter(
-            Q(user=user) | Q(group__user=user),
-            codename=codename,
-            content_type__app_label=app_label,
-        ).exists()
-        user._midoffice_view_all_teams = cached  # type: ignore[attr-defined]  # per request
-    return cached
+    return VIEW_ALL_TEAMS_PERMISSION in granted_permissions(user)
 
 
 def may_view_analytics(user: User) -> bool:
