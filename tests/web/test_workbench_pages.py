@@ -450,3 +450,44 @@ def test_a_queue_row_shows_each_cell_escaped(signed_in, dossier_type, team):
     assert "niet toegewezen" in row
     assert f'<time datetime="{dossier.deadline.isoformat()}">' in row
     assert dossier.deadline.strftime("%d-%m-%Y") in row
+
+
+def test_queue_rows_read_as_values_show_what_the_dossier_says(
+    signed_in, handler, dossier_type, team
+):
+    """Queue rows are plain values (``selectors.QueueRow``, ADR 32), not model instances:
+    the type, the status, the assignee's full name, a contact without a name and a
+    dossier without a contact each show as the dossier has them, on the team's queue and
+    in the home page's list of what nobody has yet."""
+    colleague = UserFactory(first_name="Mira", last_name="Peeters", teams=[team])
+    named = open_dossier(
+        dossier_type=dossier_type, subject="Toegewezen vraag", requester=PartyFactory()
+    )
+    services.dossier_assign(actor=None, dossier=named, assignee=colleague)
+    nameless = open_dossier(
+        dossier_type=dossier_type,
+        subject="Vraag zonder naam",
+        requester=PartyFactory(display_name=""),
+    )
+    alone = open_dossier(dossier_type=dossier_type, subject="Vraag zonder contact")
+
+    def row_of(html: str, dossier: Dossier) -> str:
+        row = html[html.index(f'<a href="/dossiers/{dossier.reference}/">') :]
+        return row[: row.index("</tr>")]
+
+    html = page(signed_in.get(f"/wachtrij/{team.code}/"))
+    assigned = row_of(html, named)
+    assert "Mira Peeters" in assigned
+    assert "niet toegewezen" not in assigned
+    assert dossier_type.name in assigned
+    assert named.status.name in assigned
+    assert '<span class="who">(geen naam)</span>' in row_of(html, nameless)
+    assert 'class="who"' not in row_of(html, alone)
+
+    home = page(signed_in.get("/"))
+    section = home[home.index('id="unassigned-h"') :]
+    waiting = row_of(section, nameless)
+    assert "(geen naam)" in waiting
+    assert f"<td>{team.name}</td>" in waiting
+    assert "<td>–</td>" in row_of(section, alone)
+    assert named.reference not in section

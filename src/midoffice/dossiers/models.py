@@ -335,6 +335,11 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
+    @property
+    def day_unit(self) -> str:
+        """How the dossier's deadline counts days (its type's ``day_unit``)."""
+        return self.dossier_type.day_unit
+
 
 class DossierParty(models.Model):
     Role = PartyRole  # the vocabulary is the catalog's (which roles a type opens to the portal)

@@ -16,8 +16,7 @@ from midoffice.accounts import permissions
 from midoffice.accounts.models import Team, User
 from midoffice.core.display import display_text
 from midoffice.correspondence.selectors import signature_folder
-from midoffice.dossiers.models import Dossier
-from midoffice.dossiers.selectors import DeadlineMark, notification_unread_count
+from midoffice.dossiers.selectors import DeadlineMark, QueueRow, notification_unread_count
 
 register = template.Library()
 
@@ -83,7 +82,7 @@ def day_month_year(value: dt.date | None) -> str:
 
 
 @register.simple_tag
-def queue_row(d: Dossier, mark: DeadlineMark) -> SafeString:
+def queue_row(d: QueueRow, mark: DeadlineMark) -> SafeString:
     """One row of a queue's table (``web/_queue_results.html``), written here rather than
     in the template's loop: a page shows 50 rows, and Django's template engine spent some
     70 µs on each row's dozen values and two includes, a fifth of the page's CPU (ADR 32).
@@ -96,16 +95,15 @@ def queue_row(d: Dossier, mark: DeadlineMark) -> SafeString:
             timezone.localtime(d.unread_since).strftime("%d-%m-%Y %H:%M"),
         )
     who = ""
-    if d.requester_id is not None and d.requester is not None:
+    if d.requester_name is not None:
         who = format_html(
-            '<br><span class="who">{}</span>', display_text(d.requester.display_name, NO_NAME)
+            '<br><span class="who">{}</span>', display_text(d.requester_name, NO_NAME)
         )
     deadline = ""
     if d.deadline:
         deadline = format_html(
             '<time datetime="{}">{}</time>', d.deadline.isoformat(), day_month_year(d.deadline)
         )
-    assignee = (d.assignee.get_full_name() if d.assignee else "") or "niet toegewezen"
     return format_html(
         '<tr class="row-{}"><td><a href="{}">{}</a>{}</td><td>{}{}</td><td>{}</td><td>{}</td>'
         '<td>{}</td><td>{}\n<span class="mark mark-{}">{}</span></td></tr>',
@@ -115,9 +113,9 @@ def queue_row(d: Dossier, mark: DeadlineMark) -> SafeString:
         unread,
         display_text(d.subject),
         who,
-        d.dossier_type.name,
-        d.status.name,
-        assignee,
+        d.type_name,
+        d.status_name,
+        d.assignee_name or "niet toegewezen",
         deadline,
         mark.state,
         mark.label,
