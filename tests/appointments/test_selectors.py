@@ -163,13 +163,15 @@ def test_without_a_dossier_the_staff_member_and_the_team_see_it(agenda):
 
 def test_a_dossiers_and_a_citizens_appointments(agenda):
     a = agenda
-    on_dossier = selectors.appointments_for_dossier(dossier=a["dossier"])
-    assert _ids(on_dossier) == [  # newest first
+    on_dossier = selectors.appointments_on_dossier_page(dossier=a["dossier"], limit=20)
+    assert _ids(on_dossier) == [  # newest first, the cancelled one too
         a["friday"].pk,
         a["cancelled"].pk,
         a["tuesday_10"].pk,
         a["tuesday_9"].pk,
     ]
+    newest = selectors.appointments_on_dossier_page(dossier=a["dossier"], limit=2)
+    assert _ids(newest) == [a["friday"].pk, a["cancelled"].pk]
     mine = selectors.appointments_for_party(party=a["emma"], upcoming_only=True)
     assert a["cancelled"].pk not in _ids(mine)
     assert a["wednesday"].pk not in _ids(mine)  # another citizen's dossier

@@ -155,15 +155,17 @@ def today_at_location(*, location: Location, viewer: User | None = None) -> Quer
     return agenda_for_location(location=location, first=clock.today(), viewer=viewer)
 
 
-def appointments_for_dossier(
-    *, dossier: Dossier, include_cancelled: bool = True
-) -> QuerySet[Appointment]:
-    """A dossier's appointments, newest first (the caller found the dossier through an
-    access-checked selector)."""
-    queryset = Appointment.objects.filter(dossier=dossier)
-    if not include_cancelled:
-        queryset = queryset.exclude(status=AppointmentStatus.CANCELLED)
-    return _with_details(queryset).order_by("-start", "-id")
+def appointments_on_dossier_page(*, dossier: Dossier, limit: int) -> list[Appointment]:
+    """The newest ``limit`` appointments of a dossier (cancelled ones too), with only what
+    the staff dossier page shows of each: start, service, mode, room and status. That page
+    is the busiest of the workbench; the caller found the dossier through an
+    access-checked selector."""
+    return list(
+        Appointment.objects.filter(dossier=dossier)
+        .select_related("service", "room")
+        .only("id", "start", "mode", "status", "service__name", "room__name")
+        .order_by("-start", "-id")[:limit]
+    )
 
 
 def appointments_for_party(*, party: Party, upcoming_only: bool = False) -> QuerySet[Appointment]:

@@ -47,7 +47,7 @@ class DossierAppointments:
 def dossier_appointments(dossier: Dossier, user: User) -> DossierAppointments:
     """The dossier's appointments for the staff dossier page (the page found the dossier
     through the access-checked selector), and whether the user may book one."""
-    found = selectors.appointments_for_dossier(dossier=dossier)[:SHOWN]
+    found = selectors.appointments_on_dossier_page(dossier=dossier, limit=SHOWN)
     return DossierAppointments(
         rows=[StaffRow(appointment=a, local_start=timezone.localtime(a.start)) for a in found],
         may_book=may(user, Action.BOOK_APPOINTMENT, dossier),

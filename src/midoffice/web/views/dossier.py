@@ -43,10 +43,10 @@ from midoffice.web.views.common import dossier_or_404, staff_user, valid_data
 
 def _assignable(dossier: Dossier) -> list[User]:
     """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
-    members = (
-        dossier.team.members.filter(is_active=True).order_by("first_name").prefetch_related("teams")
-    )
-    return [m for m in members if permissions.may_handle(m, team_id=dossier.team_id)]
+    members = dossier.team.members.filter(is_active=True).order_by("first_name")
+    # Each is a member of the dossier's team, so of may_handle only the role is left to ask
+    # (without reading every member's teams again).
+    return [m for m in members if permissions.scope_for(m, Action.TAKE) is not None]
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,15 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
     allowed = workflow.allowed_phases(dossier.phase)
     if not can.get(Action.CLOSE):
         allowed = allowed - {Phase.CLOSED}
-    statuses = [
-        s
-        for s in dossier.dossier_type.status_types.order_by("order")
-        if s.phase in allowed and s.pk != dossier.status_id
-    ]
+    statuses = (
+        [
+            s
+            for s in dossier.dossier_type.status_types.order_by("order")
+            if s.phase in allowed and s.pk != dossier.status_id
+        ]
+        if dossier.is_open and can.get(Action.CHANGE_STATUS)
+        else []
+    )
     parties = dossier.parties.select_related("party").order_by("role", "id")
     return {
         "dossier": dossier,
