@@ -17,6 +17,7 @@ def test_the_configuration_file_holds_the_decided_settings():
     assert gunicorn_conf.worker_class == "sync"
     assert (gunicorn_conf.timeout, gunicorn_conf.graceful_timeout) == (60, 30)
     assert (gunicorn_conf.max_requests, gunicorn_conf.max_requests_jitter) == (2000, 200)
+    assert gunicorn_conf.preload_app is True
 
 
 def test_the_unit_and_the_bench_take_their_settings_from_that_file_only():
@@ -27,3 +28,23 @@ def test_the_unit_and_the_bench_take_their_settings_from_that_file_only():
     bench = (ROOT / "bench/http_load.py").read_text()
     assert '"python:midoffice.core.gunicorn_conf"' in bench
     assert '"--timeout"' not in bench
+
+
+def test_loading_the_application_opens_no_database_connection(tmp_path):
+    """The master loads the application once and forks the workers from it
+    (``preload_app``): a connection opened while loading would be shared by every worker."""
+    import subprocess
+    import sys
+
+    script = (
+        "import midoffice.wsgi\n"
+        "from django.db import connections\n"
+        "print([alias for alias in connections if connections[alias].connection is not None])\n"
+    )
+    env = {**os.environ, "MIDOFFICE_DATA_DIR": str(tmp_path), "MIDOFFICE_DEBUG": "false"}
+    env.setdefault("MIDOFFICE_SECRET_KEY", "test-only")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
