@@ -11,6 +11,7 @@ Either means the database would read and sort every matching dossier for each pa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -175,3 +176,40 @@ def test_each_list_pages_in_its_order_and_a_status_over_several_types_merges(db:
     ]
     newest_first = [d.reference for d in sorted(made, key=lambda d: d.pk, reverse=True)]
     assert _walk(client, "/api/v1/dossiers/?page_size=4") == newest_first
+
+
+def test_a_run_of_one_changed_at_is_paged_in_index_order_and_counted_by_the_planner(
+    big_table: APIClient,
+) -> None:
+    """After the upgrade that added ``changed_at`` (or any update of every dossier) all
+    dossiers share one moment. A page after a cursor inside that run is a row-value range
+    (ADR 30); PostgreSQL estimates such a comparison by its first column alone, and with
+    ``(changed_at, id) > (moment, id)`` it counted no rows at all, joined the whole run by
+    hash and sorted it (1.7 s a page at a million). The planner must count the run, and
+    paging through it must give every dossier once."""
+    Dossier.objects.update(changed_at=timezone.now())
+    assert Dossier.objects.values("changed_at").distinct().count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {TABLE}")
+    url = "/api/v1/dossiers/?changed_since=2026-01-01T00:00:00Z&page_size=200"
+    seen = _walk(big_table, url)
+    assert len(seen) == ROWS
+    assert len(set(seen)) == ROWS
+    if connection.vendor != "postgresql":
+        return
+    (sql,) = _list_queries(big_table, "changed_since=2026-01-01T00:00:00Z")[1:]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    def scans(node: dict[str, Any]) -> list[dict[str, Any]]:
+        found = [node] if node.get("Relation Name") == TABLE else []
+        for child in node.get("Plans", []):
+            found += scans(child)
+        return found
+
+    (scan,) = scans(plan[0]["Plan"])
+    assert scan["Plan Rows"] > ROWS // 2, scan
+    assert not plan_problems(sql, [TABLE])

@@ -361,11 +361,18 @@ def _sort_key(order: ListOrder, row: Dossier | dict[str, Any]) -> tuple[object, 
 
 
 def _after_row(key: str, value: object, last_id: int, descending: bool) -> RawSQL:
-    """``(key, id) > (value, last_id)`` (``<`` backwards): a row-value comparison, which
-    PostgreSQL reads as one range of the (…, key, id) index starting at the cursor - also
-    inside a long run of equal keys (every dossier has the same ``changed_at`` after
-    the upgrade that added it), where ``key >= v AND NOT (key = v AND id <= last)`` would
-    read and skip every row of the run before the cursor."""
+    """``(key, id) >= (value, last_id + 1)`` (``<= (value, last_id - 1)`` backwards): a
+    row-value comparison, which PostgreSQL reads as one range of the (…, key, id) index
+    starting at the cursor - also inside a long run of equal keys (every dossier has the
+    same ``changed_at`` after the upgrade that added it), where ``key >= v AND NOT (key = v
+    AND id <= last)`` would read and skip every row of the run before the cursor.
+
+    Written with ``>=`` rather than ``> (value, last_id)``, which selects the same rows
+    (ids are integers): PostgreSQL estimates a row comparison by its first column and
+    operator alone. With ``>`` it counted the rows with a key *after* ``value``; inside the
+    run of a million dossiers with the same ``changed_at`` that was none, so it joined the
+    whole run by hash and sorted it: 1.7 s for one page of ``changed_since`` at 1M. With
+    ``>=`` it counts the run, and reads the index in order up to the page's LIMIT."""
     table = Dossier._meta.db_table
     field = Dossier._meta.get_field(key)
     assert isinstance(field, Field)
@@ -376,9 +383,9 @@ def _after_row(key: str, value: object, last_id: int, descending: bool) -> RawSQ
         param = connection.ops.adapt_datefield_value(value)
     else:
         raise TypeError(f"no keyset comparison for {value!r}")
-    sign = "<" if descending else ">"
+    sign, next_id = ("<=", last_id - 1) if descending else (">=", last_id + 1)
     sql = f'("{table}"."{column}", "{table}"."id") {sign} (%s, %s)'
-    return RawSQL(sql, (param, last_id), output_field=BooleanField())  # noqa: S611 - names from _meta
+    return RawSQL(sql, (param, next_id), output_field=BooleanField())  # noqa: S611 - names from _meta
 
 
 def _keyset_rows(
