@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from midoffice.core import gunicorn_conf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +50,74 @@ def test_loading_the_application_opens_no_database_connection(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.once
+def test_preloaded_workers_recycle_and_their_request_counts_add_up(tmp_path):
+    """gunicorn as configured (``preload_app``), three workers replaced every seven
+    requests: every request is answered, and the latency histograms of the workers, the
+    replaced ones included, add up in /metrics (prometheus-client's multiprocess mode)."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIDOFFICE_")}
+    env.pop("DATABASE_URL", None)  # an SQLite file of its own
+    env.update(
+        {
+            "MIDOFFICE_DEBUG": "true",  # no signing set-up needed; the reloader is not used
+            "MIDOFFICE_SECRET_KEY": "x" * 60,
+            "MIDOFFICE_ALLOWED_HOSTS": "127.0.0.1",
+            "MIDOFFICE_DATA_DIR": str(tmp_path),
+            "MIDOFFICE_METRICS_TOKEN": "scrape-token",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        }
+    )
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "midoffice"), "migrate", "-v0"], env=env, check=True, timeout=300)
+    argv = [str(bin_dir / "gunicorn"), "-c", "python:midoffice.core.gunicorn_conf"]
+    argv += ["midoffice.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3"]
+    argv += ["--max-requests", "7", "--max-requests-jitter", "0"]
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.3)
+        statuses = [requests.get(f"{base}/healthz", timeout=10).status_code for _ in range(29)]
+        assert statuses == [200] * 29
+        text = requests.get(
+            f"{base}/metrics", headers={"Authorization": "Bearer scrape-token"}, timeout=10
+        ).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+    served = [
+        line
+        for line in text.splitlines()
+        if line.startswith("midoffice_http_request_duration_seconds_count{")
+        and 'view="healthz"' in line
+    ]
+    assert len(served) == 1, served
+    assert float(served[0].rsplit(" ", 1)[1]) == 30.0, served
+    booted = (tmp_path / "gunicorn.log").read_text().count("Booting worker")
+    assert booted >= 4  # three at start; 30 requests make at least one worker serve 8
