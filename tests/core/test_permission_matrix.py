@@ -470,3 +470,22 @@ def test_the_permissions_granted_in_the_admin_are_read_once_per_request(
     with django_assert_num_queries(0):
         assert not is_signing_officer(gone)
         assert not may_view_all_teams(gone)
+
+
+@pytest.mark.django_db
+def test_the_colleagues_a_dossier_may_be_given_to_are_those_may_handle_allows():
+    """``team_handlers`` (the dossier page's choice) and ``may_handle`` (what the
+    assignment checks) give the same colleagues: active members whose role may take."""
+    from midoffice.accounts.permissions import may_handle, team_handlers
+
+    team, other = TeamFactory(), TeamFactory()
+    handler = UserFactory(first_name="Anna", teams=[team, other])
+    lead = UserFactory(first_name="Bart", role=Role.TEAM_LEAD, teams=[team])
+    UserFactory(first_name="Chris", role=Role.ARCHIVIST, teams=[team])
+    UserFactory(first_name="Dirk", teams=[team], is_active=False)
+    UserFactory(first_name="Eva", teams=[other])
+    offered = team_handlers(team)
+    assert offered == [handler, lead]
+    everyone = User.objects.filter(first_name__in=["Anna", "Bart", "Chris", "Dirk", "Eva"])
+    allowed = [u for u in everyone.order_by("first_name") if may_handle(u, team_id=team.pk)]
+    assert allowed == offered

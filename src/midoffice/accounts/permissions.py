@@ -212,15 +212,10 @@ class OnDossier(Protocol):
 
 def user_teams(user: User) -> list[Team]:
     """The user's teams by name, cached on the user object: one request asks often (the
-    access rule, the menu), and one query answers both. From ``prefetch_related("teams")``
-    when the user was read with it (a list of users)."""
+    access rule, the menu), and one query answers both."""
     teams: list[Team] | None = getattr(user, "_midoffice_teams", None)
     if teams is None:
-        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("teams")
-        if prefetched is not None:
-            teams = sorted(prefetched, key=lambda team: team.name)
-        else:
-            teams = list(user.teams.order_by("name"))
+        teams = list(user.teams.order_by("name"))
         user._midoffice_teams = teams  # type: ignore[attr-defined]  # per-request cache
     return teams
 
@@ -307,6 +302,14 @@ def may_handle(user: User, *, team_id: int) -> bool:
     by its team).
     """
     return scope_for(user, Action.TAKE) is not None and team_id in user_team_ids(user)
+
+
+def team_handlers(team: Team) -> list[User]:
+    """The colleagues a dossier of ``team`` may be given to (:func:`may_handle` for each),
+    by first name. Read from the team's members, so each one's teams need not be read
+    again: of the rule only the role is left to ask."""
+    members = team.members.filter(is_active=True).order_by("first_name")
+    return [member for member in members if scope_for(member, Action.TAKE) is not None]
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,6 @@ from midoffice.web.forms import (
 from midoffice.web.views.common import dossier_or_404, staff_user, valid_data
 
 
-def _assignable(dossier: Dossier) -> list[User]:
-    """The colleagues the dossier may be given to (the rule of ``dossier_assign``)."""
-    members = dossier.team.members.filter(is_active=True).order_by("first_name")
-    # Each is a member of the dossier's team, so of may_handle only the role is left to ask
-    # (without reading every member's teams again).
-    return [m for m in members if permissions.scope_for(m, Action.TAKE) is not None]
-
-
 @dataclass(frozen=True)
 class StatusProposal:
     """The next status proposed once the answer left; the handler decides with one click."""
@@ -141,7 +133,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "results": dossier.dossier_type.result_types.order_by("name")
         if can.get(Action.CLOSE)
         else [],
-        "members": _assignable(dossier),
+        "members": permissions.team_handlers(dossier.team),
         "can": can,
         "can_extend": can.get(Action.EXTEND, False)
         and dossier.is_open
@@ -199,7 +191,7 @@ def dossier_take(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def dossier_assign(request: HttpRequest, reference: str) -> HttpResponse:
     def do(user: User, dossier: Dossier) -> str:
-        member_ids = [m.pk for m in _assignable(dossier)]
+        member_ids = [m.pk for m in permissions.team_handlers(dossier.team)]
         data = valid_data(AssignForm(request.POST, member_ids=member_ids))
         assignee = User.objects.get(pk=data["assignee"]) if data["assignee"] else None
         dossier_services.dossier_assign(actor=user, dossier=dossier, assignee=assignee)
