@@ -395,6 +395,10 @@ def cmd_load(args: argparse.Namespace) -> None:
     result = bulk_load(
         dossiers=args.dossiers, parties=parties, seed=args.seed, open_share=args.open_share
     )
+    # PostgreSQL's COPY ran with triggers off (replica): give every queue a fresh stamp.
+    from midoffice.dossiers import stamps
+
+    stamps.renew_all()
     result["prepare"] = prepare(args.seed)
     Path(args.out).write_text(json.dumps(result, default=str))
 

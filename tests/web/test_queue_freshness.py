@@ -1,6 +1,7 @@
-"""No stale access on the workbench's lists (issue 24): what a page counts and lists is
-read at each request, so a dossier moved to another team leaves the old team's pages at
-once - its queue, its counts and its members' home page."""
+"""No stale access on the workbench's lists (issue 24): what a page lists is read at each
+request, and what it counts is kept only until a dossier of the queue changes (ADR 33),
+so a dossier moved to another team leaves the old team's pages at once - its queue, its
+counts and its members' home page."""
 
 from __future__ import annotations
 

@@ -96,9 +96,14 @@ def test_queue_query_count_does_not_grow_with_rows(
 ):
     for _ in range(60):
         open_dossier(dossier_type=dossier_type, requester=PartyFactory())
-    # Session, user, the user's teams, the permissions granted in the admin (one query for
-    # the menu's "Handtekenmap" and "Analyse"), the notices, then what the page shows: the
-    # team, its types and members, the counts and the rows (home: its two lists).
+    # A first view in a process also reads the names of types, statuses, teams and
+    # colleagues (core.memo) and counts the queue (kept per stamp, ADR 33).
+    assert signed_in.get(f"/wachtrij/{team.code}/").status_code == 200
+    assert signed_in.get("/").status_code == 200
+    # Then: session, user, the user's teams, the permissions granted in the admin (one
+    # query for the menu's "Handtekenmap" and "Analyse"), the notices, then what the page
+    # shows: the team, its types and members, the queue's stamp and the rows (home: the
+    # types, the stamp, and its two lists: own work is read to its end in two parts).
     with django_assert_max_num_queries(10):
         assert signed_in.get(f"/wachtrij/{team.code}/").status_code == 200
     with django_assert_max_num_queries(10):

@@ -504,6 +504,19 @@ class ExternalLink(models.Model):
         return f"{self.system} {self.external_id}"
 
 
+class QueueStamp(models.Model):
+    """The stamp of a team's or an assignee's dossiers (``team:3``, ``assignee:11``): a
+    random token the database's triggers renew with every write to one of them, so what
+    was counted under one stamp holds until it changes (:mod:`midoffice.dossiers.stamps`,
+    ADR 33). Never written by the application, except after a bulk load."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    stamp = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.stamp}"
+
+
 class Notification(models.Model):
     """An in-app message for one member of staff, under *Meldingen*."""
 
