@@ -20,7 +20,6 @@ from typing import Protocol
 
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Q
 
 from midoffice.accounts.models import Role, Team, User
 from midoffice.core.errors import Forbidden
@@ -240,10 +239,17 @@ def granted_permissions(user: User) -> frozenset[str]:
         if not user.is_active:
             cached = frozenset()
         else:
+            # Two index look-ups in one query: an OR over the joins made PostgreSQL plan
+            # and read every permission (1.5 ms a page at a million dossiers, issue 24).
             rows = (
-                Permission.objects.filter(Q(user=user) | Q(group__user=user))
+                Permission.objects.filter(user=user)
+                .order_by()
                 .values_list("content_type__app_label", "codename")
-                .distinct()
+                .union(
+                    Permission.objects.filter(group__user=user)
+                    .order_by()
+                    .values_list("content_type__app_label", "codename")
+                )
             )
             cached = frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
         user._midoffice_granted = cached  # type: ignore[attr-defined]  # per-request cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -16,7 +17,14 @@ from midoffice.accounts.models import Role, Team, User
 from midoffice.accounts.permissions import RULES, Action
 from midoffice.accounts.permissions import user_team_ids as user_team_ids
 from midoffice.catalog.defaults import TRIAGE_TYPE_CODE as TRIAGE_TYPE_CODE
-from midoffice.catalog.models import ClosingDay, DayUnit, DossierType, Phase, StatusType
+from midoffice.catalog.models import (
+    ClosingDay,
+    DayUnit,
+    DossierType,
+    Phase,
+    ResultType,
+    StatusType,
+)
 from midoffice.core.errors import NotFound, UserError
 from midoffice.core.memo import memoised
 from midoffice.dossiers import stamps
@@ -83,12 +91,52 @@ def dossier_get_for_user(*, user: User, reference: str) -> Dossier:
     """
     dossier = (
         dossier_list_visible(user=user)
-        .select_related("dossier_type", "status", "team", "assignee", "requester", "result")
+        .select_related("assignee", "requester")
         .filter(reference=reference)
         .first()
     )
     if dossier is None:
         raise NotFound("Dossier niet gevonden.")
+    return with_catalog(dossier)
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    types: dict[int, DossierType]
+    statuses: dict[int, StatusType]
+    teams: dict[int, Team]
+    results: dict[int, ResultType]
+
+
+@memoised(DossierType, StatusType, Team, ResultType)
+def _catalog() -> _Catalog:
+    return _Catalog(
+        types={t.pk: t for t in DossierType.objects.all()},
+        statuses={s.pk: s for s in StatusType.objects.all()},
+        teams={t.pk: t for t in Team.objects.all()},
+        results={r.pk: r for r in ResultType.objects.all()},
+    )
+
+
+def with_catalog(dossier: Dossier) -> Dossier:
+    """``dossier`` with its type, status, team and result from memory (core.memo), each a
+    copy of its own: joining the four tables made PostgreSQL spend 3 ms planning the
+    dossier page's first query, for a dozen rows of catalog that change in the admin."""
+    catalog = _catalog()
+    if (
+        dossier.dossier_type_id not in catalog.types
+        or dossier.status_id not in catalog.statuses
+        or dossier.team_id not in catalog.teams
+        or (dossier.result_id is not None and dossier.result_id not in catalog.results)
+    ):
+        # Made in another process since this one read them: read them again.
+        _catalog.memo_clear()  # type: ignore[attr-defined]
+        catalog = _catalog()
+    dossier.dossier_type = copy.copy(catalog.types[dossier.dossier_type_id])
+    dossier.status = copy.copy(catalog.statuses[dossier.status_id])
+    dossier.team = copy.copy(catalog.teams[dossier.team_id])
+    if dossier.result_id is not None:
+        dossier.result = copy.copy(catalog.results[dossier.result_id])
     return dossier
 
 
