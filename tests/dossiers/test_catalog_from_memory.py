@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from midoffice.accounts.models import Team
 from midoffice.catalog.models import ResultType, StatusType
 from midoffice.dossiers import selectors
 from midoffice.dossiers.models import Dossier
-from tests.factories import open_dossier
+from tests.factories import DossierTypeFactory, TeamFactory, open_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +59,22 @@ def test_a_status_and_a_result_made_in_another_process_are_read_at_once(dossier_
     found = selectors.dossier_get_for_user(user=handler, reference=dossier.reference)
     assert found.status.name == "Van elders"
     assert found.result.name == "Elders beslist"
+
+
+def test_a_team_made_in_another_process_has_its_queue_page_at_once(client, team, handler):
+    """Queue pages find their team in the memoised catalog; one made elsewhere (without
+    the signals that clear this process's memo) is looked up again, not answered 404."""
+    client.force_login(handler)
+    assert client.get(f"/wachtrij/{team.code}/").status_code == 200  # memo filled
+    (elsewhere,) = Team.objects.bulk_create([Team(code="elders", name="Elders")])
+    handler.teams.add(elsewhere)
+    assert client.get("/wachtrij/elders/").status_code == 200
+    assert client.get("/wachtrij/bestaat-niet/").status_code == 404
+
+
+def test_the_type_filter_lists_the_teams_types_by_name(team):
+    DossierTypeFactory(team=team, name="zonnepanelen")
+    DossierTypeFactory(team=team, name="Aanbouw")
+    DossierTypeFactory(team=TeamFactory(code="ander"), name="Attest")
+    names = [name for _, name in selectors.team_type_choices([team.pk])]
+    assert names == ["Aanbouw", "zonnepanelen"]

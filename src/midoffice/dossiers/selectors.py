@@ -118,20 +118,42 @@ def _catalog() -> _Catalog:
     )
 
 
+def _fresh_catalog(missing: bool) -> _Catalog:
+    """The memoised catalog, read again first when a row was ``missing`` from it (made
+    in another process since this one read it)."""
+    if missing:
+        _catalog.memo_clear()  # type: ignore[attr-defined]
+    return _catalog()
+
+
+def team_by_code(code: str) -> Team | None:
+    """The team with this code, a copy of the memoised one (queue pages, issue 24)."""
+    catalog = _catalog()
+    found = [t for t in catalog.teams.values() if t.code == code]
+    if not found:
+        found = [t for t in _fresh_catalog(True).teams.values() if t.code == code]
+    return copy.copy(found[0]) if found else None
+
+
+def team_type_choices(team_ids: list[int]) -> list[tuple[str, str]]:
+    """The dossier types of these teams as (id, name) by name, for a queue's filter. A new
+    type shows in other processes within the memo's time (core.memo)."""
+    wanted = set(team_ids)
+    types = [t for t in _catalog().types.values() if t.team_id in wanted]
+    return [(str(t.pk), t.name) for t in sorted(types, key=lambda t: (t.name.casefold(), t.pk))]
+
+
 def with_catalog(dossier: Dossier) -> Dossier:
     """``dossier`` with its type, status, team and result from memory (core.memo), each a
     copy of its own: joining the four tables made PostgreSQL spend 3 ms planning the
     dossier page's first query, for a dozen rows of catalog that change in the admin."""
     catalog = _catalog()
-    if (
+    catalog = _fresh_catalog(
         dossier.dossier_type_id not in catalog.types
         or dossier.status_id not in catalog.statuses
         or dossier.team_id not in catalog.teams
         or (dossier.result_id is not None and dossier.result_id not in catalog.results)
-    ):
-        # Made in another process since this one read them: read them again.
-        _catalog.memo_clear()  # type: ignore[attr-defined]
-        catalog = _catalog()
+    )
     dossier.dossier_type = copy.copy(catalog.types[dossier.dossier_type_id])
     dossier.status = copy.copy(catalog.statuses[dossier.status_id])
     dossier.team = copy.copy(catalog.teams[dossier.team_id])

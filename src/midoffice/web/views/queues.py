@@ -40,18 +40,16 @@ def _queue(
     user = staff_user(request)
     today = clock.today()
     if team is not None:
-        type_choices = [
-            (str(t.pk), t.name) for t in DossierType.objects.filter(team=team).order_by("name")
+        type_choices = selectors.team_type_choices([team.pk])
+        assignee_choices = [
+            (str(pk), f"{first} {last}".strip() or username)
+            for pk, first, last, username in team.members.filter(is_active=True)
+            .order_by("first_name", "last_name")
+            .values_list("pk", "first_name", "last_name", "username")
         ]
-        members = list(team.members.filter(is_active=True).order_by("first_name", "last_name"))
     else:
-        team_ids = selectors.user_team_ids(user)
-        type_choices = [
-            (str(t.pk), t.name)
-            for t in DossierType.objects.filter(team_id__in=team_ids).order_by("name")
-        ]
-        members = [user]
-    assignee_choices = [(str(m.pk), m.get_full_name() or m.username) for m in members]
+        type_choices = selectors.team_type_choices(selectors.user_team_ids(user))
+        assignee_choices = [(str(user.pk), user.get_full_name() or user.username)]
     form = QueueFilterForm(
         request.GET or None, type_choices=type_choices, assignee_choices=assignee_choices
     )
@@ -148,7 +146,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team_queue(request: HttpRequest, code: str) -> HttpResponse:
-    team = Team.objects.filter(code=code).first()
+    team = selectors.team_by_code(code)
     if team is None:
         raise Http404("Team niet gevonden.")
     return _queue(request, title=f"Wachtrij {team.name}", team=team, mine=False, template_extra={})
