@@ -220,7 +220,7 @@ class QueueRow:
 
 
 #: The columns of a :class:`QueueRow`, as ``.values()`` names them. The names of its type,
-#: status, team and assignee come from :func:`row_names`, not from four joins.
+#: status and team come from :func:`_catalog`, the assignee's from :func:`_staff_names`.
 QUEUE_ROW_VALUES = (
     "id",
     "reference",
@@ -239,36 +239,19 @@ QUEUE_ROW_VALUES = (
 )
 
 
-@dataclass(frozen=True)
-class RowNames:
-    """The names a queue row shows for the ids in it."""
+@memoised("accounts.User")
+def _staff_names() -> dict[int, str]:
+    """Every colleague's full name by id, as ``User.get_full_name`` writes it (core.memo).
 
-    types: dict[int, tuple[str, str]]  # id -> (name, day unit)
-    statuses: dict[int, str]
-    teams: dict[int, str]
-    staff: dict[int, str]  # id -> full name, as ``User.get_full_name`` writes it
-
-
-@memoised(DossierType, StatusType, Team, "accounts.User")
-def row_names() -> RowNames:
-    """Every dossier type, status, team and colleague by id, read from memory (core.memo).
-
-    A queue page used to join the four tables for each of its 50 rows; with them the
-    planner spent more time choosing a join order (2-3 ms on PostgreSQL) than reading
-    the page. They are catalog and staff: a few hundred rows, changed in the admin.
+    A queue page used to join type, status, team and assignee for each of its 50 rows;
+    with them the planner spent more time choosing a join order (2-3 ms on PostgreSQL)
+    than reading the page. The first three come from :func:`_catalog`, the names from
+    here: a few hundred rows, changed in the admin.
     """
-    return RowNames(
-        types={
-            pk: (name, unit)
-            for pk, name, unit in DossierType.objects.values_list("id", "name", "day_unit")
-        },
-        statuses=dict(StatusType.objects.values_list("id", "name")),
-        teams=dict(Team.objects.values_list("id", "name")),
-        staff={
-            pk: _full_name(first, last)
-            for pk, first, last in User.objects.values_list("id", "first_name", "last_name")
-        },
-    )
+    return {
+        pk: _full_name(first, last)
+        for pk, first, last in User.objects.values_list("id", "first_name", "last_name")
+    }
 
 
 def _full_name(first: str | None, last: str | None) -> str:
@@ -277,21 +260,24 @@ def _full_name(first: str | None, last: str | None) -> str:
 
 
 def queue_rows(values: list[dict[str, Any]]) -> list[QueueRow]:
-    """Queue rows from ``.values(*QUEUE_ROW_VALUES)`` rows."""
-    names = row_names()
-    if any(
-        v["dossier_type_id"] not in names.types
-        or v["status_id"] not in names.statuses
-        or v["team_id"] not in names.teams
-        or (v["assignee_id"] is not None and v["assignee_id"] not in names.staff)
-        for v in values
-    ):
-        # Created in another process since this one read them: read them again.
-        row_names.memo_clear()  # type: ignore[attr-defined]
-        names = row_names()
+    """Queue rows from ``.values(*QUEUE_ROW_VALUES)`` rows. A type, status, team or
+    colleague made in another process since this one read them is read again at once."""
+    catalog = _catalog()
+    catalog = _fresh_catalog(
+        any(
+            v["dossier_type_id"] not in catalog.types
+            or v["status_id"] not in catalog.statuses
+            or v["team_id"] not in catalog.teams
+            for v in values
+        )
+    )
+    staff = _staff_names()
+    if any(v["assignee_id"] is not None and v["assignee_id"] not in staff for v in values):
+        _staff_names.memo_clear()  # type: ignore[attr-defined]
+        staff = _staff_names()
     rows = []
     for v in values:
-        type_name, day_unit = names.types[v["dossier_type_id"]]
+        dossier_type = catalog.types[v["dossier_type_id"]]
         assignee = v["assignee_id"]
         rows.append(
             QueueRow(
@@ -306,11 +292,11 @@ def queue_rows(values: list[dict[str, Any]]) -> list[QueueRow]:
                 team_id=v["team_id"],
                 assignee_id=assignee,
                 requester_id=v["requester_id"],
-                day_unit=day_unit,
-                type_name=type_name,
-                status_name=names.statuses[v["status_id"]],
-                team_name=names.teams[v["team_id"]],
-                assignee_name=names.staff[assignee] if assignee is not None else "",
+                day_unit=dossier_type.day_unit,
+                type_name=dossier_type.name,
+                status_name=catalog.statuses[v["status_id"]].name,
+                team_name=catalog.teams[v["team_id"]].name,
+                assignee_name=staff[assignee] if assignee is not None else "",
                 requester_name=v["requester__display_name"] if v["requester_id"] else None,
             )
         )
