@@ -32,13 +32,16 @@ _FLAG_LABELS = {
 }
 
 
-def dossier_publication_state(dossier: Dossier) -> PublicationState:
+def dossier_publication_state(dossier: Dossier, *, unregistered: bool = False) -> PublicationState:
     """The latest DOSIS registration of ``dossier`` in words; when there is none, why.
+    ``unregistered``: the caller knows there is none (the dossier page's probe).
 
     Two queries at most. The caller has already checked that the user may see the dossier.
     """
     row = (
-        DosisRegistration.objects.filter(dossier=dossier)
+        None
+        if unregistered
+        else DosisRegistration.objects.filter(dossier=dossier)
         .exclude(state=DosisRegistration.State.SUPERSEDED)
         .order_by("-id")
         .first()

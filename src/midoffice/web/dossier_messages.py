@@ -8,6 +8,7 @@ access-checked door (``dossiers.selectors.dossier_get_for_user``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,12 +85,17 @@ def portal_questions(*, dossier: Dossier, limit: int = 20) -> list[PortalQuestio
     ]
 
 
-def dossier_messages(*, dossier: Dossier) -> list[MailView | PortalQuestionView]:
-    """The mails and portal questions of ``dossier``, newest first."""
-    messages: list[MailView | PortalQuestionView] = [
-        *dossier_mail(dossier_id=dossier.pk),
-        *portal_questions(dossier=dossier),
-    ]
+def dossier_messages(
+    *, dossier: Dossier, empty: Mapping[str, bool] | None = None
+) -> list[MailView | PortalQuestionView]:
+    """The mails and portal questions of ``dossier``, newest first; ``empty`` says which
+    of the two are known to have none (``web.dossier_sections``)."""
+    empty = empty or {}
+    messages: list[MailView | PortalQuestionView] = []
+    if not empty.get("mails"):
+        messages += dossier_mail(dossier_id=dossier.pk)
+    if not (empty.get("questions") and empty.get("questions_opened")):
+        messages += portal_questions(dossier=dossier)
     messages.sort(key=lambda m: (m.received_at, m.via_portal), reverse=True)
     return messages
 
@@ -110,10 +116,12 @@ class HeldOnPage:
     attachment: MailAttachmentView
 
 
-def dossier_messages_context(*, dossier: Dossier) -> dict[str, object]:
+def dossier_messages_context(
+    *, dossier: Dossier, empty: Mapping[str, bool] | None = None
+) -> dict[str, object]:
     """What the "Berichten" section of the dossier page needs: the messages, and the
     held attachments among them (listed first: they need someone's decision)."""
-    mails = dossier_messages(dossier=dossier)
+    mails = dossier_messages(dossier=dossier, empty=empty)
     held = [
         HeldOnPage(message=m, attachment=a)
         for m in mails

@@ -44,10 +44,15 @@ class DossierAppointments:
 
 
 @register.simple_tag
-def dossier_appointments(dossier: Dossier, user: User) -> DossierAppointments:
+def dossier_appointments(
+    dossier: Dossier, user: User, known_empty: bool = False
+) -> DossierAppointments:
     """The dossier's appointments for the staff dossier page (the page found the dossier
-    through the access-checked selector), and whether the user may book one."""
-    found = selectors.appointments_on_dossier_page(dossier=dossier, limit=SHOWN)
+    through the access-checked selector), and whether the user may book one. The page
+    says when it knows there are none (``web.dossier_sections``)."""
+    found = (
+        [] if known_empty else selectors.appointments_on_dossier_page(dossier=dossier, limit=SHOWN)
+    )
     return DossierAppointments(
         rows=[StaffRow(appointment=a, local_start=timezone.localtime(a.start)) for a in found],
         may_book=may(user, Action.BOOK_APPOINTMENT, dossier),

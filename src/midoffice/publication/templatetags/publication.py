@@ -9,6 +9,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("publication/_dossier_publication_state.html")
-def dossier_publication(dossier: Dossier) -> dict[str, Any]:
-    """The "Mijn Burgerprofiel" line of the dossier page (inside its <dl class="facts">)."""
-    return {"publication": dossier_publication_state(dossier)}
+def dossier_publication(dossier: Dossier, unregistered: bool = False) -> dict[str, Any]:
+    """The "Mijn Burgerprofiel" line of the dossier page (inside its <dl class="facts">);
+    the page says when it knows the dossier was never registered."""
+    return {"publication": dossier_publication_state(dossier, unregistered=unregistered)}

@@ -52,12 +52,14 @@ class StatusProposal:
     reason: str
 
 
-def _status_proposal(dossier: Dossier, can: dict[str, bool]) -> StatusProposal | None:
+def _status_proposal(
+    dossier: Dossier, can: dict[str, bool], empty: dict[str, bool]
+) -> StatusProposal | None:
     """After an answer left (a letter queued, sent or delivered) and the status has not
     changed since, propose "answered" and closing with a result — as far as the workflow
     table and the role table allow. The status never changes by itself: the answer may
     not be the end (a follow-up, a permit still to come)."""
-    if not dossier.is_open or not can.get(Action.CHANGE_STATUS):
+    if not dossier.is_open or not can.get(Action.CHANGE_STATUS) or empty.get("letters"):
         return None
     letter = letter_last_left(dossier_id=dossier.pk)
     if letter is None:
@@ -66,16 +68,16 @@ def _status_proposal(dossier: Dossier, can: dict[str, bool]) -> StatusProposal |
     changed_at = dossier.status_history.order_by("-at", "-id").values_list("at", flat=True).first()
     if changed_at is not None and changed_at >= left_at:
         return None
-    statuses = dossier.dossier_type.status_types.order_by("order")
+    statuses = selectors.status_types_of(dossier.dossier_type_id)
     answered = None
     if dossier.phase != Phase.ANSWERED and workflow.transition_allowed(
         dossier.phase, Phase.ANSWERED
     ):
-        answered = statuses.filter(phase=Phase.ANSWERED).first()
+        answered = next((s for s in statuses if s.phase == Phase.ANSWERED), None)
     closed, results = None, []
     if can.get(Action.CLOSE) and workflow.transition_allowed(dossier.phase, Phase.CLOSED):
-        closed = statuses.filter(phase=Phase.CLOSED).first()
-        results = list(dossier.dossier_type.result_types.order_by("name")) if closed else []
+        closed = next((s for s in statuses if s.phase == Phase.CLOSED), None)
+        results = selectors.result_types_of(dossier.dossier_type_id) if closed else []
     if answered is None and not results:
         return None
     return StatusProposal(
@@ -87,14 +89,16 @@ def _status_proposal(dossier: Dossier, can: dict[str, bool]) -> StatusProposal |
     )
 
 
-def _found_in_mail(dossier: Dossier, can: dict[str, bool]) -> list[Proposal]:
+def _found_in_mail(
+    dossier: Dossier, can: dict[str, bool], empty: dict[str, bool]
+) -> list[Proposal]:
     """What the citizen's mail names that the dossier does not know yet (an address, a
     phone number), each with only the buttons the user's role allows (issue 20 #2)."""
     may_contact, may_locate = (
         can.get(Action.REGISTER_CONTACT, False),
         can.get(Action.SET_LOCATION, False),
     )
-    if not dossier.is_open or not (may_contact or may_locate):
+    if not dossier.is_open or not (may_contact or may_locate) or empty.get("mails"):
         return []
     offered = [
         replace(
@@ -107,8 +111,10 @@ def _found_in_mail(dossier: Dossier, can: dict[str, bool]) -> list[Proposal]:
 
 def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
     from midoffice.web.dossier_messages import dossier_messages_context
+    from midoffice.web.dossier_sections import empty_sections
 
     today = clock.today()
+    empty = empty_sections(dossier)
     can = {action.value: True for action in permissions.allowed_actions(user, dossier)}
     allowed = workflow.allowed_phases(dossier.phase)
     if not can.get(Action.CLOSE):
@@ -116,7 +122,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
     statuses = (
         [
             s
-            for s in dossier.dossier_type.status_types.order_by("order")
+            for s in selectors.status_types_of(dossier.dossier_type_id)
             if s.phase in allowed and s.pk != dossier.status_id
         ]
         if dossier.is_open and can.get(Action.CHANGE_STATUS)
@@ -128,9 +134,9 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "mark": selectors.deadline_mark(dossier, today=today, calendar=selectors.town_calendar()),
         "events": selectors.dossier_timeline(dossier=dossier),
         "parties": parties,
-        "links": dossier.external_links.order_by("id"),
+        "links": [] if empty.get("links") else dossier.external_links.order_by("id"),
         "statuses": statuses,
-        "results": dossier.dossier_type.result_types.order_by("name")
+        "results": selectors.result_types_of(dossier.dossier_type_id)
         if can.get(Action.CLOSE)
         else [],
         "members": permissions.team_handlers(dossier.team),
@@ -145,9 +151,10 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         and dossier.assignee_id != user.pk,
         "channels": [("phone", "Telefoon"), ("counter", "Loket")],
         "directions": Interaction.Direction.choices,
-        **dossier_messages_context(dossier=dossier),
-        "proposal": _status_proposal(dossier, can),
-        "found": _found_in_mail(dossier, can),
+        **dossier_messages_context(dossier=dossier, empty=empty),
+        "proposal": _status_proposal(dossier, can, empty),
+        "found": _found_in_mail(dossier, can, empty),
+        "empty": empty,
         "today": today,
     }
 
