@@ -14,6 +14,8 @@ The web layer is the one place that may read all of these apps.
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from midoffice.appointments.models import Appointment
@@ -41,16 +43,22 @@ def _probes() -> dict[str, QuerySet]:  # type: ignore[type-arg]
     }
 
 
+@functools.cache
+def _probe_query() -> QuerySet:  # type: ignore[type-arg]
+    """The probes as one query of dossiers, built once per process and filtered per
+    page: building the nine subqueries cost 1.4 ms of CPU on every view. A queryset is
+    copied by ``filter``; this one is never evaluated itself."""
+    # Named apart from the reverse relations of the same names.
+    return Dossier.objects.values(
+        **{f"probe_{name}": Exists(rows) for name, rows in _probes().items()}
+    )
+
+
 def empty_sections(dossier: Dossier) -> dict[str, bool]:
     """The sections of ``dossier``'s page known to be empty, as ``{name: True}`` (a
     template asks ``empty.appointments``; a page without this dict reads "" there, so a
     section that is not told it is empty reads its table)."""
-    found = (
-        Dossier.objects.filter(pk=dossier.pk)
-        # Named apart from the reverse relations of the same names.
-        .values(**{f"probe_{name}": Exists(rows) for name, rows in _probes().items()})
-        .first()
-    )
+    found = _probe_query().filter(pk=dossier.pk).first()
     if found is None:  # deleted since the page found it: let every section look
         return {}
     return {name.removeprefix("probe_"): True for name, present in found.items() if not present}
