@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from midoffice.catalog.models import Phase
 from midoffice.dossiers.models import Interaction
@@ -11,15 +14,58 @@ from midoffice.parties.models import Channel, Consent, ConsentChannel
 REQUIRED = {"required": "Dit veld is verplicht."}
 
 
+def _attrs(attrs: dict[str, object]) -> str:
+    """As ``django/forms/widgets/attrs.html`` writes them: False left out, True bare."""
+    return "".join(
+        f" {html.escape(name)}"
+        if value is True
+        else f' {html.escape(name)}="{html.escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class ListSelect(forms.Select):
+    """A ``<select>`` written in Python from the context Django's ``Select`` makes - the
+    same choices, selection and attributes as its templates write them. The queue pages
+    and the home page show three of these filters on every view; the template engine
+    spent 0.7-0.9 ms on their some twenty options and attribute includes (ADR 32)."""
+
+    def render(
+        self,
+        name: str,
+        value: object,
+        attrs: dict[str, object] | None = None,
+        renderer: object = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{html.escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{html.escape(str(group_name))}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{html.escape(str(option["value"]))}"'
+                    f"{_attrs(option['attrs'])}>{html.escape(str(option['label']))}</option>"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
+        widget=ListSelect,
         choices=[("", "Alle statussen")] + [(p.value, p.label) for p in Phase if p != Phase.CLOSED],
     )
-    type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None)
+    type = forms.TypedChoiceField(
+        label="Type", required=False, coerce=int, empty_value=None, widget=ListSelect
+    )
     assignee = forms.TypedChoiceField(
-        label="Behandelaar", required=False, coerce=int, empty_value=None
+        label="Behandelaar", required=False, coerce=int, empty_value=None, widget=ListSelect
     )
     overdue = forms.BooleanField(label="Alleen over tijd", required=False)
     at_risk = forms.BooleanField(label="Alleen in gevaar", required=False)
