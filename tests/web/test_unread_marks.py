@@ -64,3 +64,31 @@ def test_an_unassigned_dossier_with_a_new_message_is_flagged_for_the_team(
     assert unassigned.count(MARK) == 1
     assert "Nieuwe vraag via het portaal" in notices_page
     assert "Nog iets" in notices_page
+
+
+def test_opening_a_dossier_marks_its_notices_read_and_the_badge_follows_at_once(
+    client, dossier_type, handler
+):
+    """The unread count is asked once per request (the menu's badge); the dossier page
+    asks it before marking the dossier's notices read, and counts again after."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = open_dossier(dossier_type=dossier_type, subject="Eerste")
+    second = open_dossier(dossier_type=dossier_type, subject="Tweede")
+    for dossier in (first, second):
+        services.dossier_assign(actor=handler, dossier=dossier, assignee=handler)
+        notices.dossier_citizen_message(dossier=dossier, channel="email", summary="Re: vraag")
+    client.force_login(handler)
+    badge = '<span class="count">{}<span class="visually-hidden"> ongelezen</span>'
+
+    page = client.get(f"/dossiers/{first.reference}/").content.decode()
+    assert badge.format(1) in page  # the other dossier's notice is still unread
+    page = client.get(f"/dossiers/{second.reference}/").content.decode()
+    assert 'class="count"' not in page
+
+    # Nothing unread: opening a dossier marks nothing (no UPDATE of the notices).
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/dossiers/{first.reference}/").status_code == 200
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not [q for q in updates if "dossiers_notification" in q]

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from midoffice.accounts.models import User
 from midoffice.core import clock
+from midoffice.dossiers import selectors
 from midoffice.dossiers.events import event_record
 from midoffice.dossiers.models import Dossier, EventKind, Interaction, Notification, PartyView
-from midoffice.dossiers.selectors import dossier_message_recipients
 from midoffice.parties.models import Party
 
 MESSAGE_KINDS = (Notification.Kind.CITIZEN_MAIL, Notification.Kind.PORTAL_QUESTION)
@@ -37,9 +37,12 @@ def dossier_record_view(*, actor: User, dossier: Dossier) -> None:
         if cleared:
             data["read_messages_since"] = dossier.unread_since.isoformat()
         dossier.unread_since = None
-    Notification.objects.filter(
+    # Most views find nothing unread: the count (which the menu shows anyway) says so
+    # without an UPDATE.
+    if selectors.notification_unread_count(user=actor) and Notification.objects.filter(
         user=actor, dossier=dossier, kind__in=MESSAGE_KINDS, read_at__isnull=True
-    ).update(read_at=clock.now())
+    ).update(read_at=clock.now()):
+        selectors.notification_unread_forget(user=actor)
     event_record(
         dossier=dossier,
         kind=EventKind.VIEWED,
@@ -113,7 +116,7 @@ def dossier_citizen_message(*, dossier: Dossier, channel: str, summary: str) -> 
     current = Dossier.objects.select_related("assignee").get(pk=dossier.pk)
     dossier.unread_since = current.unread_since
     return notification_send(
-        users=dossier_message_recipients(dossier=current),
+        users=selectors.dossier_message_recipients(dossier=current),
         dossier=dossier,
         kind=kind,
         summary=summary,
@@ -130,4 +133,5 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
+    selectors.notification_unread_forget(user=user)
     return qs.update(read_at=clock.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -716,7 +717,21 @@ def party_interactions(*, user: User, party: Party, limit: int = 100) -> QuerySe
 
 
 def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """The user's unread notices (the menu's badge), counted once per request and kept on
+    the user object, as the user's teams are (``permissions.user_teams``): opening a
+    dossier asks first, to skip marking notices read when there are none."""
+    count: int | None = getattr(user, "_midoffice_unread", None)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        user._midoffice_unread = count  # type: ignore[attr-defined]  # per-request cache
+    return count
+
+
+def notification_unread_forget(*, user: User) -> None:
+    """Count the user's unread notices again on the next ask (after marking some read)."""
+    # ``request.user`` is a lazy proxy: ``delattr`` reaches the user, ``__dict__`` would not.
+    with contextlib.suppress(AttributeError):
+        delattr(user, "_midoffice_unread")
 
 
 def dossier_message_recipients(*, dossier: Dossier) -> list[User]:

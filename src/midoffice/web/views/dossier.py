@@ -139,7 +139,7 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
         "results": selectors.result_types_of(dossier.dossier_type_id)
         if can.get(Action.CLOSE)
         else [],
-        "members": permissions.team_handlers(dossier.team),
+        "members": permissions.team_handlers(dossier.team) if can.get(Action.ASSIGN) else [],
         "can": can,
         "can_extend": can.get(Action.EXTEND, False)
         and dossier.is_open
