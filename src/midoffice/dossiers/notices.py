@@ -21,34 +21,40 @@ from midoffice.parties.models import Party
 MESSAGE_KINDS = (Notification.Kind.CITIZEN_MAIL, Notification.Kind.PORTAL_QUESTION)
 
 
-@transaction.atomic
 def dossier_record_view(*, actor: User, dossier: Dossier) -> None:
     """Audit: ``actor`` looked at the dossier (kept in the event table, not shown as work).
 
     Opening the dossier is also how its handler reads the citizen's new messages: when
     ``actor`` is the assignee, the unread flag is cleared (the audit event says since
     when it was set), and the actor's own notices of new messages on it are read.
+
+    Most views find nothing unread - the flag is not the actor's to clear and the unread
+    count (which the menu shows anyway) is zero: then the audit event is the only write,
+    one INSERT without a transaction around it (two round trips fewer, issue 24).
     """
-    data: dict[str, str] = {}
-    if dossier.unread_since is not None and dossier.assignee_id == actor.pk:
-        cleared = Dossier.objects.filter(
-            pk=dossier.pk, assignee_id=actor.pk, unread_since__isnull=False
-        ).update(unread_since=None)
-        if cleared:
-            data["read_messages_since"] = dossier.unread_since.isoformat()
-        dossier.unread_since = None
-    # Most views find nothing unread: the count (which the menu shows anyway) says so
-    # without an UPDATE.
-    if selectors.notification_unread_count(user=actor) and Notification.objects.filter(
-        user=actor, dossier=dossier, kind__in=MESSAGE_KINDS, read_at__isnull=True
-    ).update(read_at=clock.now()):
-        selectors.notification_unread_forget(user=actor)
+    clears_flag = dossier.unread_since is not None and dossier.assignee_id == actor.pk
+    if not clears_flag and not selectors.notification_unread_count(user=actor):
+        _record_viewed(actor, dossier, {})
+        return
+    with transaction.atomic():
+        data: dict[str, str] = {}
+        if clears_flag:
+            cleared = Dossier.objects.filter(
+                pk=dossier.pk, assignee_id=actor.pk, unread_since__isnull=False
+            ).update(unread_since=None)
+            if cleared and dossier.unread_since is not None:
+                data["read_messages_since"] = dossier.unread_since.isoformat()
+            dossier.unread_since = None
+        if Notification.objects.filter(
+            user=actor, dossier=dossier, kind__in=MESSAGE_KINDS, read_at__isnull=True
+        ).update(read_at=clock.now()):
+            selectors.notification_unread_forget(user=actor)
+        _record_viewed(actor, dossier, data)
+
+
+def _record_viewed(actor: User, dossier: Dossier, data: dict[str, str]) -> None:
     event_record(
-        dossier=dossier,
-        kind=EventKind.VIEWED,
-        actor=actor,
-        summary="Dossier ingekeken",
-        data=data,
+        dossier=dossier, kind=EventKind.VIEWED, actor=actor, summary="Dossier ingekeken", data=data
     )
 
 
