@@ -354,7 +354,7 @@ def prepare(seed: int) -> dict[str, Any]:
     assert handler is not None
     session = SessionStore()
     session[SESSION_KEY] = str(handler.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "midoffice.accounts.backends.StaffBackend"
     session[HASH_SESSION_KEY] = handler.get_session_auth_hash()
     session.create()
     queue_refs = list(

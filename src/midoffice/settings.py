@@ -252,6 +252,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # workbench sign-in, the admin login) goes through authenticate(), so they share one count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that reads with the user whether the admin granted them anything.
+    "midoffice.accounts.backends.StaffBackend",
+    # Sessions signed in before StaffBackend name this one; kept so they stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env(

@@ -110,6 +110,6 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         )
     except UserError as exc:
         return _sso_failed(request, exc.message, status=exc.status_code)
-    # ModelBackend: the SSO user is a normal user from here on (sessions, is_active).
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # The password backend: the SSO user is a normal user from here on (sessions, is_active).
+    login(request, user, backend="midoffice.accounts.backends.StaffBackend")
     return redirect(next_url)
