@@ -18,7 +18,7 @@ def test_the_configuration_file_holds_the_decided_settings():
     assert gunicorn_conf.workers == 2 * (os.cpu_count() or 1)
     assert gunicorn_conf.worker_class == "sync"
     assert (gunicorn_conf.timeout, gunicorn_conf.graceful_timeout) == (60, 30)
-    assert (gunicorn_conf.max_requests, gunicorn_conf.max_requests_jitter) == (2000, 200)
+    assert (gunicorn_conf.max_requests, gunicorn_conf.max_requests_jitter) == (10000, 1000)
     assert gunicorn_conf.preload_app is True
 
 

@@ -24,13 +24,13 @@ check runs in a child process.
 
 The application is loaded once, in the master (``preload_app``), and each worker is a fork
 of it: starting a worker cost some 1.4 s of CPU (Django, the URL configuration, every
-view module), paid by each of the four workers at start and again at every recycling,
-about twice an hour per worker on a busy day. The master holds no database connection
-(Django connects on the first query, and the master makes none); ``pre_fork`` closes any
-all the same, so no two workers ever share one. Loading in the master means new code needs
-a restart (``systemctl restart``), which an upgrade already does; a reload (``HUP``) starts
-fresh workers of the same code. Request latency histograms have labels, so their files are
-made by the workers that observe, never by the master.
+view module), paid by each of the four workers at start and again at every recycling.
+The master holds no database connection (Django connects on the first query, and the
+master makes none); ``pre_fork`` closes any all the same, so no two workers ever share
+one. Loading in the master means new code needs a restart (``systemctl restart``), which
+an upgrade already does; a reload (``HUP``) starts fresh workers of the same code. Request
+latency histograms have labels, so their files are made by the workers that observe,
+never by the master.
 """
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ worker_class = "sync"
 timeout = 60
 #: On reload or stop, requests under way get 30 s to finish.
 graceful_timeout = 30
-#: Each worker is replaced after about 2,000 requests (spread, so not all at once): what
-#: a long-lived process accumulates (memory fragmentation) does not build up.
-max_requests = 2000
-max_requests_jitter = 200
+#: Each worker is replaced after about 10,000 requests (spread, so not all at once): what
+#: a long-lived process accumulates (memory fragmentation) does not build up. Not more
+#: often: a fresh worker reads its memos, its queue counts and a new database session's
+#: catalog again, which showed as a tail at sixteen clients (ADR 31).
+max_requests = 10000
+max_requests_jitter = 1000
 preload_app = True
 
 
