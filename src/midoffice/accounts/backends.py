@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef, QuerySet
 
+from midoffice.accounts import permissions
 from midoffice.accounts.models import User
 
 
@@ -38,6 +39,5 @@ class StaffBackend(ModelBackend):
         if user is None or not self.user_can_authenticate(user):
             return None
         if not (user.midoffice_own_grants or user.midoffice_in_groups):  # type: ignore[attr-defined]
-            # What permissions.granted_permissions would read: nothing (per request).
-            user._midoffice_granted = frozenset()  # type: ignore[attr-defined]
+            permissions.granted_nothing(user)
         return user

@@ -256,6 +256,13 @@ def granted_permissions(user: User) -> frozenset[str]:
     return cached
 
 
+def granted_nothing(user: User) -> None:
+    """Note for this request that the admin granted ``user`` nothing, neither themselves
+    nor through a group: the sign-in backend read that with the user (ADR 35), so
+    :func:`granted_permissions` need not ask."""
+    user._midoffice_granted = frozenset()  # type: ignore[attr-defined]  # per-request cache
+
+
 def is_signing_officer(user: User) -> bool:
     """Holds the signing permission, granted to the user or a group of theirs.
 
